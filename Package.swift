@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// Routero: an edge LLM gateway. nginx speaks FastCGI to a pool of these worker processes;
+// workers call upstream providers with libcurl and share state through Redis.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Routero",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "routero", targets: ["routero"]),
+    ],
+    dependencies: [
+        // The only third-party dependency: YAML parsing for the configuration file.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        // Thin C-library wrappers: module maps plus typed inline shims for variadic C APIs.
+        .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI",
+                       providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+
+        // Pure Swift: the canonical model, JSON, SSE framing, typed errors, hashing, logging.
+        .target(name: "RouteroCore", swiftSettings: strict),
+        // Configuration value types and the YAML loader (native schema + LiteLLM config.yaml).
+        .target(name: "RouteroConfig",
+                dependencies: [.product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // Provider profiles and pure wire adapters (no I/O).
+        .target(name: "RouteroProviders", dependencies: ["RouteroCore"], swiftSettings: strict),
+        // Model-string resolution and deployment selection (pure).
+        .target(name: "RouteroRouting",
+                dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders"],
+                swiftSettings: strict),
+
+        // Wrappers over C libraries: the only targets with unsafe pointer code.
+        .target(name: "RouteroFastCGI", dependencies: ["CFastCGI"], swiftSettings: strict),
+        .target(name: "RouteroCurl", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "RouteroRedis", dependencies: ["CHiredis"], swiftSettings: strict),
+
+        // Shared state over Redis: the response cache.
+        .target(name: "RouteroState", dependencies: ["RouteroCore", "RouteroRedis"],
+                swiftSettings: strict),
+        // HTTP semantics on top of FastCGI: endpoints, auth, executor, SSE relay.
+        .target(name: "RouteroGateway",
+                dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders", "RouteroRouting",
+                               "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState"],
+                swiftSettings: strict),
+        // The worker executable.
+        .executableTarget(name: "routero", dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore"],
+                          swiftSettings: strict),
+
+        .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
+        .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig"]),
+        .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders"]),
+        .testTarget(name: "RouteroRoutingTests", dependencies: ["RouteroRouting"]),
+        .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI"]),
+        .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl"]),
+        .testTarget(name: "RouteroGatewayTests", dependencies: ["RouteroGateway", "RouteroCore", "RouteroConfig"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+/// RouteroCore owns the canonical model: JSON values, SSE framing, typed gateway errors, hashing and logging.
+enum RouteroCoreModule {}

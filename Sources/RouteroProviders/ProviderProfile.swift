@@ -1,0 +1,115 @@
+/// How a provider expects the API key to be presented.
+public enum AuthStyle: Sendable, Equatable {
+    /// `authorization: Bearer <key>` (OpenAI and nearly every compatible server).
+    case bearer
+    /// The key alone in a named header, e.g. `api-subscription-key: <key>`.
+    case header(String)
+    /// The provider takes no key; none is sent even when configured.
+    case none
+}
+
+/// The per-provider deviations from the OpenAI Chat Completions wire format that the
+/// ``OpenAICompatibleAdapter`` repairs before forwarding a request.
+///
+/// Each flag is one rewrite in `makeChatRequest`; everything no flag touches is forwarded unchanged.
+/// Start from ``openAI`` (no rewrites) or ``compatible`` (the generic long-tail rules) and adjust with
+/// ``with(_:)`` so a catalog row stays one line.
+public struct ProviderQuirks: Sendable, Equatable {
+    /// Rename `max_completion_tokens` to `max_tokens` (most servers only know the older name).
+    public var renameMaxCompletionTokens = false
+    /// Send `developer` messages as `system` (only OpenAI's newer models know the developer role).
+    public var developerRoleAsSystem = false
+    /// Drop `stream_options` (servers that reject unknown fields with 400/422).
+    public var stripStreamOptions = false
+    /// Drop `name` from messages (rejected by Groq and xAI).
+    public var stripMessageName = false
+    /// Drop `strict` from tool function definitions (rejected by xAI).
+    public var stripToolStrict = false
+    /// Reject `n > 1` with a 400 before calling a provider that only ever returns one choice.
+    public var singleChoiceOnly = false
+    /// Clamp `temperature` into this range (Moonshot accepts only [0, 1] instead of OpenAI's [0, 2]).
+    public var temperatureRange: ClosedRange<Double>? = nil
+    /// Rename `seed` to `random_seed` (Mistral).
+    public var seedAsRandomSeed = false
+    /// Send `tool_choice: "required"` as `"any"` (Mistral's name for it).
+    public var toolChoiceRequiredAsAny = false
+    /// Prefix model ids that contain no `/` (Fireworks wants `accounts/fireworks/models/<id>`).
+    public var bareModelIDPrefix: String? = nil
+    /// Join text-only content arrays into one string (DashScope and Moonshot text models).
+    public var flattenTextContent = false
+    /// Headers sent on every request to this provider (a deployment's own headers override them).
+    public var extraHeaders: [(String, String)] = []
+
+    /// No rewrites: the request goes out exactly as the client sent it (OpenAI itself).
+    public static let openAI = ProviderQuirks()
+
+    /// The generic rules that fix most OpenAI-compatible servers: `max_tokens` and `system`.
+    public static let compatible = ProviderQuirks(renameMaxCompletionTokens: true, developerRoleAsSystem: true)
+
+    /// A copy with `change` applied, for one-line catalog rows.
+    public func with(_ change: (inout ProviderQuirks) -> Void) -> ProviderQuirks {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+
+    /// Field-by-field equality (headers compared in order, names case-insensitively).
+    public static func == (lhs: ProviderQuirks, rhs: ProviderQuirks) -> Bool {
+        lhs.renameMaxCompletionTokens == rhs.renameMaxCompletionTokens
+            && lhs.developerRoleAsSystem == rhs.developerRoleAsSystem
+            && lhs.stripStreamOptions == rhs.stripStreamOptions
+            && lhs.stripMessageName == rhs.stripMessageName
+            && lhs.stripToolStrict == rhs.stripToolStrict
+            && lhs.singleChoiceOnly == rhs.singleChoiceOnly
+            && lhs.temperatureRange == rhs.temperatureRange
+            && lhs.seedAsRandomSeed == rhs.seedAsRandomSeed
+            && lhs.toolChoiceRequiredAsAny == rhs.toolChoiceRequiredAsAny
+            && lhs.bareModelIDPrefix == rhs.bareModelIDPrefix
+            && lhs.flattenTextContent == rhs.flattenTextContent
+            && lhs.extraHeaders.count == rhs.extraHeaders.count
+            && zip(lhs.extraHeaders, rhs.extraHeaders).allSatisfy {
+                $0.0.lowercased() == $1.0.lowercased() && $0.1 == $1.1
+            }
+    }
+}
+
+/// One provider the gateway can call: where it lives, how it authenticates and which quirks it has.
+public struct ProviderProfile: Sendable {
+    /// Canonical id used in config and model strings, e.g. `"openai"`, `"groq"`, `"hosted_vllm"`.
+    public let id: String
+    /// Other ids that name this provider (`"together_ai"` → `together`).
+    public let aliases: [String]
+    /// Default base URL without a trailing slash; empty when the provider has no default (Databricks:
+    /// every workspace has its own host) and each deployment must set `api_base`.
+    public let defaultBaseURL: String
+    /// Environment variable names tried in order for the API key.
+    public let keyEnv: [String]
+    /// How the key is sent.
+    public let auth: AuthStyle
+    /// Whether a key is needed (local servers such as vLLM and Ollama run without one).
+    public let requiresKey: Bool
+    /// Lowercase prefixes of bare model names that identify this provider (`"gpt-"` → openai).
+    public let bareModelPrefixes: [String]
+    /// Wire-format repairs applied by ``OpenAICompatibleAdapter``.
+    public let quirks: ProviderQuirks
+
+    /// Creates a profile; see the properties for meanings.
+    public init(id: String, aliases: [String] = [], defaultBaseURL: String, keyEnv: [String] = [],
+                auth: AuthStyle = .bearer, requiresKey: Bool = true, bareModelPrefixes: [String] = [],
+                quirks: ProviderQuirks = .compatible) {
+        self.id = id
+        self.aliases = aliases
+        self.defaultBaseURL = defaultBaseURL
+        self.keyEnv = keyEnv
+        self.auth = auth
+        self.requiresKey = requiresKey
+        self.bareModelPrefixes = bareModelPrefixes
+        self.quirks = quirks
+    }
+
+    /// Whether deployments of this provider must configure `api_base` themselves.
+    public var requiresAPIBase: Bool { defaultBaseURL.isEmpty }
+
+    /// The id and every alias.
+    public var allNames: [String] { [id] + aliases }
+}

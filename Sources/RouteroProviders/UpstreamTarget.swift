@@ -1,0 +1,57 @@
+/// One concrete place to send a request: a provider profile plus a deployment's resolved settings.
+public struct UpstreamTarget: Sendable {
+    /// The provider.
+    public var profile: ProviderProfile
+    /// The provider's model id, without any `provider/` prefix.
+    public var model: String
+    /// Resolved base URL without a trailing slash.
+    public var apiBase: String
+    /// Resolved secret; never logged. `nil` or empty means no auth header is sent.
+    public var apiKey: String?
+    /// Stable id for logs and metrics.
+    public var deploymentID: String
+    /// Per-deployment upstream timeout, if configured.
+    public var timeoutSeconds: Double?
+    /// Extra headers for this deployment; they override the provider's default headers.
+    public var extraHeaders: [(String, String)]
+
+    /// Creates a target. `apiBase` defaults to the profile's default base URL; a trailing `/` is removed.
+    public init(profile: ProviderProfile, model: String, apiBase: String? = nil, apiKey: String? = nil,
+                deploymentID: String? = nil, timeoutSeconds: Double? = nil, extraHeaders: [(String, String)] = []) {
+        self.profile = profile
+        self.model = model
+        var base = apiBase ?? profile.defaultBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.apiBase = base
+        self.apiKey = apiKey
+        self.deploymentID = deploymentID ?? "\(profile.id)/\(model)"
+        self.timeoutSeconds = timeoutSeconds
+        self.extraHeaders = extraHeaders
+    }
+}
+
+/// A fully built upstream HTTP request: the executor sends it as is.
+public struct UpstreamRequestSpec: Sendable {
+    /// `"POST"` or `"GET"`.
+    public var method: String
+    /// Absolute URL.
+    public var url: String
+    /// Header fields in send order; names are lowercase.
+    public var headers: [(String, String)]
+    /// Request body (empty for GET).
+    public var body: [UInt8]
+
+    /// Creates a request description.
+    public init(method: String, url: String, headers: [(String, String)], body: [UInt8]) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of header `name` (case-insensitive), for tests and logging.
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.0.lowercased() == lowered }?.1
+    }
+}

@@ -1,0 +1,169 @@
+internal import CFastCGI
+import Glibc
+
+/// One FastCGI request: its CGI parameters, its body, and its response stream.
+///
+/// A request is served by exactly one thread from accept to finish, so the class is not
+/// internally locked; it is `@unchecked Sendable` only so it can be handed to that thread.
+public final class FastCGIRequest: @unchecked Sendable {
+    /// The CGI parameters nginx sent (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, ...).
+    public let params: [String: String]
+    private let raw: UnsafeMutablePointer<FCGX_Request>
+    private var pendingHead: [UInt8]?
+    /// True once response headers were written: the status can no longer change.
+    public private(set) var headCommitted = false
+    private var failedWrite = false
+
+    init(raw: UnsafeMutablePointer<FCGX_Request>) {
+        self.raw = raw
+        self.params = FastCGIRequest.copyParams(raw.pointee.envp)
+    }
+
+    /// The HTTP method, upper case.
+    public var method: String { params["REQUEST_METHOD"] ?? "GET" }
+
+    /// The request path without the query string.
+    public var path: String {
+        let uri = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
+        if let q = uri.firstIndex(of: "?") { return String(uri[..<q]) }
+        return uri
+    }
+
+    /// The raw query string (without `?`), empty when absent.
+    public var query: String { params["QUERY_STRING"] ?? "" }
+
+    /// The value of HTTP request header `name` (case-insensitive), as nginx passed it.
+    public func header(_ name: String) -> String? {
+        var key = "HTTP_"
+        for ch in name.utf8 {
+            if ch == UInt8(ascii: "-") { key.append("_") } else {
+                key.unicodeScalars.append(Unicode.Scalar(ch >= 97 && ch <= 122 ? ch - 32 : ch))
+            }
+        }
+        if let v = params[key] { return v }
+        if name.lowercased() == "content-type" { return params["CONTENT_TYPE"] }
+        if name.lowercased() == "content-length" { return params["CONTENT_LENGTH"] }
+        return nil
+    }
+
+    /// Outcome of reading the request body.
+    public enum Body: Sendable {
+        case complete([UInt8])
+        /// The body exceeded the limit; it was still read to the end (see `drainBody`).
+        case tooLarge(limit: Int)
+    }
+
+    /// Reads the body to EOF, enforcing `limit` while reading.
+    ///
+    /// `CONTENT_LENGTH` is not trusted: a chunked upload reaches us without one (STACK.md §2).
+    public func readBody(limit: Int) -> Body {
+        var body: [UInt8] = []
+        if let declared = params["CONTENT_LENGTH"].flatMap({ Int($0) }), declared > 0, declared <= limit {
+            body.reserveCapacity(declared)
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var exceeded = false
+        while true {
+            let n = chunk.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                    FCGX_GetStr($0, Int32(buf.count), raw.pointee.in)
+                }
+            }
+            if n <= 0 { break }
+            if exceeded { continue }
+            if body.count + Int(n) > limit { exceeded = true; body = []; continue }
+            body.append(contentsOf: chunk[0..<Int(n)])
+        }
+        return exceeded ? .tooLarge(limit: limit) : .complete(body)
+    }
+
+    /// Reads and discards whatever body is left. Finishing a request with unread body bytes
+    /// corrupts a kept-alive FastCGI connection (STACK.md §2), so the server always calls this.
+    func drainBody() {
+        _ = readBody(limit: 0)
+    }
+
+    /// True when the client (through nginx) has gone away or a write already failed.
+    ///
+    /// nginx closes the FastCGI connection as soon as its client disconnects, which shows up
+    /// as POLLRDHUP/POLLHUP on our socket even while we have nothing to write.
+    public var clientGone: Bool {
+        if failedWrite || FCGX_GetError(raw.pointee.out) != 0 { return true }
+        let fd = raw.pointee.ipcFd
+        if fd < 0 { return true }
+        var p = pollfd(fd: fd, events: Int16(ROUTERO_POLLRDHUP), revents: 0)
+        let rc = poll(&p, 1, 0)
+        if rc <= 0 { return false }
+        return p.revents & Int16(ROUTERO_POLLRDHUP | POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
+    /// Sets the response status and headers without sending them.
+    ///
+    /// The head goes out together with the first body bytes: a flush holding only a header
+    /// record whose length is not a multiple of 8 makes nginx sit on the headers (STACK.md §2).
+    public func setHead(status: Int, headers: [(String, String)]) {
+        precondition(!headCommitted, "response head already sent")
+        var text = "Status: \(status) \(HTTPStatus.reason(status))\r\n"
+        for (name, value) in headers {
+            text += "\(Self.clean(name)): \(Self.clean(value))\r\n"
+        }
+        text += "\r\n"
+        pendingHead = Array(text.utf8)
+    }
+
+    /// Writes body bytes (preceded by the pending head) and flushes them to nginx.
+    /// Returns false once the client is gone; later writes are skipped.
+    @discardableResult
+    public func write(_ bytes: [UInt8], flush: Bool = true) -> Bool {
+        if failedWrite { return false }
+        if let head = pendingHead {
+            pendingHead = nil
+            headCommitted = true
+            if !put(head) { return false }
+        }
+        if !bytes.isEmpty, !put(bytes) { return false }
+        if flush, FCGX_FFlush(raw.pointee.out) < 0 || FCGX_GetError(raw.pointee.out) != 0 {
+            failedWrite = true
+            return false
+        }
+        return true
+    }
+
+    /// Sends a complete response in one flush.
+    @discardableResult
+    public func respond(status: Int, headers: [(String, String)], body: [UInt8]) -> Bool {
+        var all = headers
+        all.append(("Content-Length", String(body.count)))
+        setHead(status: status, headers: all)
+        return write(body)
+    }
+
+    private func put(_ bytes: [UInt8]) -> Bool {
+        let n = bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                FCGX_PutStr($0, Int32(buf.count), raw.pointee.out)
+            }
+        }
+        if n < 0 { failedWrite = true; return false }
+        return true
+    }
+
+    /// Header names and values must not carry CR/LF: that would let a value inject headers.
+    private static func clean(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 == 13 || $0 == 10 }) { return s }
+        return String(s.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+    }
+
+    private static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
+        var out: [String: String] = [:]
+        guard var cursor = envp else { return out }
+        while let entry = cursor.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") {
+                out[String(s[..<eq])] = String(s[s.index(after: eq)...])
+            }
+            cursor += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,144 @@
+import Glibc
+import RouteroFastCGI
+import Synchronization
+import Testing
+
+/// Runs the real FastCGI server on a temporary Unix socket and talks to it like nginx does.
+@Suite(.serialized)
+struct FastCGIServerTests {
+    final class Probe: Sendable {
+        let concurrent = Atomic<Int>(0)
+        let peak = Atomic<Int>(0)
+        let sawClientGone = Atomic<Bool>(false)
+        let goneAfterMs = Atomic<Int>(-1)
+    }
+
+    static func socketPath(_ name: String) -> String { "/tmp/routero-test-\(getpid())-\(name).sock" }
+
+    func start(_ name: String, _ handler: @escaping @Sendable (FastCGIRequest) -> Void)
+        throws -> (FastCGIServer, String)
+    {
+        let path = Self.socketPath(name)
+        let listener = try FastCGIListener(address: "unix:\(path)")
+        let server = FastCGIServer(listener: listener, configuration: .init(minSpareThreads: 2, maxThreads: 256),
+                                   handler: handler)
+        server.start()
+        return (server, path)
+    }
+
+    @Test func answersWithStatusHeadersAndBody() throws {
+        let (server, path) = try start("basic") { req in
+            let body: [UInt8]
+            switch req.readBody(limit: 1 << 20) {
+            case .complete(let b): body = b
+            case .tooLarge: body = []
+            }
+            let text = "\(req.method) \(req.path) q=\(req.query) h=\(req.header("X-Test-Header") ?? "-") n=\(body.count)"
+            req.respond(status: 201, headers: [("Content-Type", "text/plain")], body: Array(text.utf8))
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/v1/x?a=1"), ("QUERY_STRING", "a=1"),
+                             ("HTTP_X_TEST_HEADER", "yes"), ("CONTENT_LENGTH", "200000")],
+                    body: [UInt8](repeating: 65, count: 200_000))
+        let response = String(decoding: client.readResponse(), as: UTF8.self)
+        #expect(response.hasPrefix("Status: 201 Created\r\n"))
+        #expect(response.contains("Content-Length: "))
+        #expect(response.hasSuffix("\r\n\r\nPOST /v1/x q=a=1 h=yes n=200000"))
+    }
+
+    @Test func bodyOverTheLimitIsReportedAndDrained() throws {
+        let (server, path) = try start("limit") { req in
+            if case .tooLarge(let limit) = req.readBody(limit: 1000) {
+                req.respond(status: 413, headers: [], body: Array("limit \(limit)".utf8))
+            } else {
+                req.respond(status: 200, headers: [], body: [])
+            }
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "POST")], body: [UInt8](repeating: 1, count: 50_000))
+        let response = String(decoding: client.readResponse(), as: UTF8.self)
+        #expect(response.hasPrefix("Status: 413 "))
+        #expect(response.hasSuffix("limit 1000"))
+    }
+
+    @Test func poolGrowsBeyondItsSpareThreads() throws {
+        let probe = Probe()
+        let (server, path) = try start("elastic") { req in
+            let now = probe.concurrent.add(1, ordering: .relaxed).newValue
+            var peak = probe.peak.load(ordering: .relaxed)
+            while now > peak, !probe.peak.compareExchange(expected: peak, desired: now, ordering: .relaxed).exchanged {
+                peak = probe.peak.load(ordering: .relaxed)
+            }
+            usleep(300_000)
+            probe.concurrent.subtract(1, ordering: .relaxed)
+            req.respond(status: 200, headers: [], body: Array("ok".utf8))
+        }
+        defer { server.stopAccepting() }
+        let clients = (0..<40).compactMap { _ in FastCGITestClient(unixPath: path) }
+        #expect(clients.count == 40)
+        for c in clients { c.send(params: [("REQUEST_METHOD", "GET")], body: []) }
+        for c in clients { #expect(String(decoding: c.readResponse(), as: UTF8.self).hasSuffix("ok")) }
+        // 40 requests that each hold their thread must have run side by side, not 2 at a time.
+        let peak = probe.peak.load(ordering: .relaxed)
+        #expect(peak >= 30)
+    }
+
+    @Test func noticesAClientThatLeaves() throws {
+        let probe = Probe()
+        let (server, path) = try start("gone") { req in
+            let start = Monotonic.now()
+            while Monotonic.now() - start < 3 {
+                if req.clientGone {
+                    probe.sawClientGone.store(true, ordering: .relaxed)
+                    probe.goneAfterMs.store(Int((Monotonic.now() - start) * 1000), ordering: .relaxed)
+                    return
+                }
+                usleep(20_000)
+            }
+            req.respond(status: 200, headers: [], body: [])
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        usleep(300_000)
+        client.close()
+        var waited = 0
+        while !probe.sawClientGone.load(ordering: .relaxed) && waited < 100 { usleep(20_000); waited += 1 }
+        let sawGone = probe.sawClientGone.load(ordering: .relaxed)
+        let afterMs = probe.goneAfterMs.load(ordering: .relaxed)
+        #expect(sawGone)
+        #expect(afterMs < 1500)
+    }
+
+    @Test func stopAcceptingRemovesTheSocketAndDrains() throws {
+        let (server, path) = try start("drain") { req in
+            usleep(200_000)
+            req.respond(status: 200, headers: [], body: Array("done".utf8))
+        }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        usleep(50_000)
+        server.stopAccepting()
+        #expect(access(path, F_OK) != 0)
+        #expect(FastCGITestClient(unixPath: path) == nil)
+        // The request accepted before the stop still completes.
+        #expect(String(decoding: client.readResponse(), as: UTF8.self).hasSuffix("done"))
+        #expect(server.waitForDrain(seconds: 2) == 0)
+    }
+
+    @Test func headersWaitForTheFirstBodyBytes() throws {
+        let (server, path) = try start("head") { req in
+            req.setHead(status: 200, headers: [("Content-Type", "text/event-stream")])
+            #expect(!req.headCommitted)
+            req.write(Array("data: 1\n\n".utf8))
+            #expect(req.headCommitted)
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        let response = String(decoding: client.readResponse(), as: UTF8.self)
+        #expect(response == "Status: 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: 1\n\n")
+    }
+}

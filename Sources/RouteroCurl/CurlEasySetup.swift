@@ -1,0 +1,113 @@
+internal import CCurl
+import Glibc
+
+/// Configures easy handles and holds the C callbacks (the only place with `Unmanaged` context).
+enum CurlEasySetup {
+    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer) {
+        let r = t.request
+        let context = Unmanaged.passUnretained(t).toOpaque()
+        _ = routero_curl_setopt_str(easy, CURLOPT_URL, r.url)
+        _ = routero_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)  // signals + threads don't mix
+        _ = routero_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        _ = routero_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = routero_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeoutSeconds * 1000))
+        _ = routero_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        _ = routero_curl_setopt_writefn(easy, curlWriteCallback)
+        _ = routero_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
+        _ = routero_curl_setopt_headerfn(easy, curlHeaderCallback)
+        _ = routero_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context)
+
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for (name, value) in r.headers {
+            list = curl_slist_append(list, "\(name): \(value)")
+        }
+        // Large JSON bodies must not wait a second for a `100 Continue` the server never sends.
+        list = curl_slist_append(list, "Expect:")
+        t.headerList = UnsafeMutableRawPointer(list)
+        _ = routero_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
+
+        switch r.method {
+        case "GET":
+            _ = routero_curl_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        default:
+            if r.method != "POST" { _ = routero_curl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, r.method) }
+            _ = routero_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
+            // COPYPOSTFIELDS: curl owns a copy, so Swift buffer lifetimes don't matter.
+            r.body.withUnsafeBytes { raw in
+                _ = routero_curl_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS,
+                                            UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        }
+    }
+
+    /// Delivers the head for responses that had no body (e.g. 204): the header callback saw
+    /// the blank line, but an empty body never reached the write callback.
+    static func deliverHeadIfNeeded(_ t: UpstreamTransfer) {
+        guard !t.headDelivered, let easy = t.easy else { return }
+        var code = 0
+        _ = routero_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        t.headDelivered = true
+        _ = t.push(.head(status: code, headers: t.headers), force: true)
+    }
+
+    static func failure(_ code: CURLcode) -> UpstreamFailure {
+        let message = String(cString: curl_easy_strerror(code))
+        let kind: UpstreamFailure.Kind
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .resolve
+        case CURLE_COULDNT_CONNECT: kind = .connect
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
+             CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE: kind = .tls
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE,
+             CURLE_HTTP2, CURLE_HTTP2_STREAM: kind = .brokenConnection
+        default: kind = .other
+        }
+        return UpstreamFailure(kind: kind, message: message)
+    }
+}
+
+private let curlWriteCallback: curl_write_callback = { data, size, count, context in
+    guard let context, let data else { return 0 }
+    let t = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    let n = size * count
+    if !t.headDelivered { CurlEasySetup.deliverHeadIfNeeded(t) }
+    let bytes = [UInt8](UnsafeRawBufferPointer(start: data, count: n))
+    // Refusing the bytes pauses the transfer; curl hands the same bytes again on resume.
+    return t.push(.body(bytes)) ? n : Int(CURL_WRITEFUNC_PAUSE)
+}
+
+private let curlHeaderCallback: curl_write_callback = { data, size, count, context in
+    guard let context, let data else { return 0 }
+    let t = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    let n = size * count
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+        t.headers = []  // a new status line (after 1xx) starts a new header block
+    } else if n <= 2, line.utf8.allSatisfy({ $0 == 13 || $0 == 10 }) {
+        if let easy = t.easy {
+            var code = 0
+            _ = routero_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            if code >= 200 && !t.headDelivered {
+                t.headDelivered = true
+                _ = t.push(.head(status: code, headers: t.headers), force: true)
+            }
+        }
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters()
+        t.headers.append((name, value))
+    }
+    return n
+}
+
+extension Substring {
+    /// Trims ASCII white space by bytes: "\r\n" is a single Character in Swift, so a
+    /// Character-based trim would miss the line ending.
+    fileprivate func trimmingCharacters() -> String {
+        var bytes = Array(self.utf8)[...]
+        while let f = bytes.first, f == 32 || f == 9 || f == 13 || f == 10 { bytes = bytes.dropFirst() }
+        while let l = bytes.last, l == 32 || l == 9 || l == 13 || l == 10 { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,33 @@
+/// Starts upstream HTTP transfers on the process's shared libcurl loop.
+///
+/// ```swift
+/// let client = UpstreamClient(maxConnections: 4096)
+/// let t = client.start(UpstreamHTTPRequest(method: "POST", url: url, headers: h, body: b))
+/// while let event = t.next(timeout: 0.25) { ... }
+/// ```
+public final class UpstreamClient: Sendable {
+    private let loop: CurlLoop
+
+    /// Starts the loop thread.
+    /// - Parameter maxConnections: idle connections kept for reuse.
+    public init(maxConnections: Int) {
+        loop = CurlLoop(maxConnections: maxConnections)
+        let loop = self.loop
+        let started = LoopThread.start { loop.run() }
+        precondition(started, "cannot start the upstream I/O thread")
+    }
+
+    /// Queues a transfer and returns its handle immediately.
+    public func start(_ request: UpstreamHTTPRequest) -> UpstreamTransfer {
+        let t = UpstreamTransfer(request: request, loop: loop)
+        loop.submit(t)
+        return t
+    }
+
+    /// Transfer and connection counters since start.
+    public var stats: UpstreamStats {
+        UpstreamStats(transfers: loop.transfers.load(ordering: .relaxed),
+                      newConnections: loop.newConnections.load(ordering: .relaxed),
+                      active: loop.active.load(ordering: .relaxed))
+    }
+}

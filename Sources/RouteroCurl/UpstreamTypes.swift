@@ -1,0 +1,49 @@
+/// What to send upstream. Built by a provider adapter; carried out by `UpstreamClient`.
+public struct UpstreamHTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// Connect timeout; every later deadline is enforced by the caller through `cancel()`.
+    public var connectTimeoutSeconds: Double
+
+    public init(method: String, url: String, headers: [(String, String)], body: [UInt8],
+                connectTimeoutSeconds: Double = 10) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+}
+
+/// One step of an upstream response, in order: `head`, any number of `body`, then `end` or
+/// `failed` (a transfer can fail before or after its head).
+public enum UpstreamEvent: Sendable {
+    /// Status and headers (names lower-cased), after any 1xx interim responses.
+    case head(status: Int, headers: [(String, String)])
+    case body([UInt8])
+    case end
+    case failed(UpstreamFailure)
+}
+
+/// Why an upstream transfer failed at the transport level.
+public struct UpstreamFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case resolve, connect, tls, timeout
+        /// The connection closed or broke mid-response.
+        case brokenConnection = "broken_connection"
+        case cancelled, other
+    }
+    public let kind: Kind
+    /// libcurl's description; never contains request headers or bodies.
+    public let message: String
+    public var description: String { "\(kind.rawValue): \(message)" }
+}
+
+/// Counters that show whether connections are being reused.
+public struct UpstreamStats: Sendable {
+    public var transfers: Int
+    public var newConnections: Int
+    public var active: Int
+}

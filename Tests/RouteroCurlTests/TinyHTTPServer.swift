@@ -1,0 +1,155 @@
+import Glibc
+import Synchronization
+
+/// A small blocking HTTP/1.1 server on 127.0.0.1:0 with keep-alive, for testing the upstream
+/// client without any other process. Routes by path:
+/// - `/echo`: 200 with the request body, `content-length` framing
+/// - `/chunks/N`: N chunked pieces `piece-i;` 50 ms apart
+/// - `/big/N`: N bytes as fast as the socket takes them
+/// - `/status/N`: status N with a JSON error body
+final class TinyHTTPServer: @unchecked Sendable {
+    let port: Int
+    private let listenFD: Int32
+    let connections = Atomic<Int>(0)
+    let closedEarly = Atomic<Int>(0)
+    let bigBytesSent = Atomic<Int>(0)
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(fd, 64)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        listenFD = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        spawn { [self] in acceptLoop() }
+    }
+
+    func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 { return }
+            connections.add(1, ordering: .relaxed)
+            spawn { [self] in serve(fd) }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        var buffer: [UInt8] = []
+        while true {
+            guard let headEnd = readUntilHeadEnd(fd, &buffer) else { return }
+            let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+            buffer.removeFirst(headEnd + 4)
+            let lines = head.split(separator: "\r\n")
+            let path = lines.first.map { String($0.split(separator: " ")[1]) } ?? "/"
+            var length = 0
+            for line in lines.dropFirst() where line.lowercased().hasPrefix("content-length:") {
+                length = Int(line.split(separator: ":")[1].trimmingCharacters(in: " ")) ?? 0
+            }
+            while buffer.count < length {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { return }
+                buffer += chunk[0..<n]
+            }
+            let body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+            if !respond(fd, path: path, body: body) { return }
+        }
+    }
+
+    private func respond(_ fd: Int32, path: String, body: [UInt8]) -> Bool {
+        if path == "/echo" {
+            return send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n") && send(fd, body)
+        }
+        if path.hasPrefix("/status/") {
+            let json = "{\"error\":{\"message\":\"boom\"}}"
+            return send(fd, "HTTP/1.1 \(path.dropFirst(8)) X\r\nContent-Type: application/json\r\nRetry-After: 7\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")
+        }
+        if path.hasPrefix("/chunks/"), let n = Int(path.dropFirst(8)) {
+            guard send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n") else { return false }
+            for i in 0..<n {
+                let piece = "piece-\(i);"
+                if !send(fd, String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n") {
+                    closedEarly.add(1, ordering: .relaxed)
+                    return false
+                }
+                usleep(50_000)
+            }
+            return send(fd, "0\r\n\r\n")
+        }
+        if path.hasPrefix("/big/"), let n = Int(path.dropFirst(5)) {
+            guard send(fd, "HTTP/1.1 200 OK\r\nContent-Length: \(n)\r\n\r\n") else { return false }
+            let block = [UInt8](repeating: 120, count: 16384)
+            var left = n
+            while left > 0 {
+                let part = Array(block.prefix(min(left, block.count)))
+                if !send(fd, part) { return false }
+                bigBytesSent.add(part.count, ordering: .relaxed)
+                left -= part.count
+            }
+            return true
+        }
+        return send(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    private func readUntilHeadEnd(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
+        while true {
+            if buffer.count >= 4 {
+                for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+                    return i
+                }
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { return nil }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    private func send(_ fd: Int32, _ text: String) -> Bool { send(fd, Array(text.utf8)) }
+
+    private func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
+    }
+
+    private func spawn(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { ctx in
+            Unmanaged<Box>.fromOpaque(ctx!).takeRetainedValue().body()
+            return nil
+        }, box)
+        pthread_detach(tid)
+    }
+
+    private final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        String(self.drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+}

@@ -1,0 +1,109 @@
+import Glibc
+@testable import RouteroCurl
+import Testing
+
+enum Monotonic {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+@Suite(.serialized)
+struct UpstreamClientTests {
+    static let server = TinyHTTPServer()
+    static let client = UpstreamClient(maxConnections: 64)
+
+    /// Drains a transfer into (status, body, terminal event).
+    func drain(_ t: UpstreamTransfer, timeout: Double = 10) -> (Int, [UInt8], UpstreamEvent?) {
+        var status = 0
+        var body: [UInt8] = []
+        let start = Monotonic.now()
+        while Monotonic.now() - start < timeout {
+            guard let e = t.next(timeout: 0.1) else { continue }
+            switch e {
+            case .head(let s, _): status = s
+            case .body(let b): body += b
+            case .end, .failed: return (status, body, e)
+            }
+        }
+        return (status, body, nil)
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(Self.server.port)\(path)" }
+
+    @Test func postsABodyAndReadsTheAnswer() {
+        let payload = Array("{\"hello\":\"wörld\"}".utf8) + [UInt8](repeating: 7, count: 100_000)
+        let t = Self.client.start(UpstreamHTTPRequest(method: "POST", url: url("/echo"),
+                                                      headers: [("Content-Type", "application/json")], body: payload))
+        let (status, body, end) = drain(t)
+        #expect(status == 200)
+        #expect(body == payload)
+        if case .end = end {} else { Issue.record("expected .end, got \(String(describing: end))") }
+    }
+
+    @Test func reusesConnectionsAcrossSequentialTransfers() {
+        _ = drain(Self.client.start(UpstreamHTTPRequest(method: "POST", url: url("/echo"), headers: [], body: [1])))
+        let before = Self.client.stats.newConnections
+        for _ in 0..<5 {
+            let (status, _, _) = drain(Self.client.start(UpstreamHTTPRequest(method: "POST", url: url("/echo"), headers: [], body: [1])))
+            #expect(status == 200)
+        }
+        #expect(Self.client.stats.newConnections == before)
+    }
+
+    @Test func streamsChunksAsTheyArrive() {
+        let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/5"), headers: [], body: []))
+        var pieces: [String] = []
+        var sawHead = false
+        while let e = t.next(timeout: 5) {
+            if case .head(let s, let h) = e {
+                sawHead = true
+                #expect(s == 200)
+                #expect(h.contains { $0.0 == "content-type" && $0.1 == "text/event-stream" }, "\(h)")
+            }
+            if case .body(let b) = e { pieces.append(String(decoding: b, as: UTF8.self)) }
+            if case .end = e { break }
+        }
+        #expect(sawHead)
+        #expect(pieces.joined() == "piece-0;piece-1;piece-2;piece-3;piece-4;")
+        // Delivered incrementally (one piece per 50 ms), not as one buffered blob at the end.
+        #expect(pieces.count >= 4)
+    }
+
+    @Test func errorStatusesArriveWithTheirHeaders() {
+        let (status, body, _) = drain(Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/status/429"), headers: [], body: [])))
+        #expect(status == 429)
+        #expect(String(decoding: body, as: UTF8.self).contains("boom"))
+    }
+
+    @Test func cancelClosesTheUpstreamConnection() {
+        let closedBefore = Self.server.closedEarly.load(ordering: .relaxed)
+        let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/100"), headers: [], body: []))
+        var bodies = 0
+        while bodies < 2, let e = t.next(timeout: 5) { if case .body = e { bodies += 1 } }
+        t.cancel()
+        var waited = 0
+        while Self.server.closedEarly.load(ordering: .relaxed) == closedBefore && waited < 40 { usleep(50_000); waited += 1 }
+        #expect(Self.server.closedEarly.load(ordering: .relaxed) > closedBefore)
+    }
+
+    @Test func refusedConnectionIsAConnectFailure() {
+        let (_, _, end) = drain(Self.client.start(UpstreamHTTPRequest(method: "GET", url: "http://127.0.0.1:1/x", headers: [], body: [])))
+        guard case .failed(let f) = end else { Issue.record("expected failure"); return }
+        #expect(f.kind == .connect)
+    }
+
+    @Test func aSlowReaderPausesTheTransferInsteadOfBuffering() {
+        let size = 32 << 20
+        let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/big/\(size)"), headers: [], body: []))
+        usleep(500_000)  // do not read: the queue must stop growing near the high-water mark
+        let queued = t.queue.withLock { $0.queuedBytes }
+        #expect(queued <= UpstreamTransfer.highWater + 65536)
+        #expect(Self.server.bigBytesSent.load(ordering: .relaxed) < size)
+        let (status, body, _) = drain(t, timeout: 30)
+        #expect(status == 200)
+        #expect(body.count == size)
+    }
+}

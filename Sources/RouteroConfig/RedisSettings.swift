@@ -1,0 +1,120 @@
+/// Where the shared state lives: a single Redis server (no TLS, no cluster in this version).
+public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
+    /// Host name or IP address (IPv6 without brackets).
+    public var host: String
+    /// TCP port, 1-65535.
+    public var port: Int = 6379
+    /// ACL user name (Redis 6+), if any.
+    public var username: String?
+    /// `AUTH` password, if any.
+    public var password: Secret?
+    /// Database index selected after connecting.
+    public var db: Int = 0
+    /// Connect timeout in milliseconds (`redis.connect_timeout_ms`).
+    public var connectTimeoutMs: Int = 200
+    /// Per-command timeout in milliseconds (`redis.command_timeout_ms`).
+    public var commandTimeoutMs: Int = 250
+
+    /// Creates settings for `host:port`.
+    public init(host: String, port: Int = 6379, password: Secret? = nil, db: Int = 0) {
+        self.host = host
+        self.port = port
+        self.password = password
+        self.db = db
+    }
+
+    /// `redis://[user:]<redacted>@host:port/db`: the password is never shown.
+    public var description: String {
+        var auth = ""
+        if username != nil || password != nil {
+            auth = (username ?? "") + (password == nil ? "" : ":<redacted>") + "@"
+        }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "redis://\(auth)\(shownHost):\(port)/\(db)"
+    }
+
+    /// Parses `redis://[[user]:password@]host[:port][/db]` (the `--redis` flag, `redis.url`,
+    /// LiteLLM's `REDIS_URL`). The password may be percent-encoded; IPv6 hosts go in brackets.
+    /// - Parameters:
+    ///   - url: the URL text.
+    ///   - keyPath: what to name in errors (`--redis`, `redis.url`, `REDIS_URL`).
+    ///   - line: the YAML line of the value, if it came from the file.
+    /// - Throws: ``ConfigError`` naming `keyPath`; the message never repeats the URL (it may
+    ///   hold a password).
+    public static func parse(url: String, keyPath: String = "redis.url", line: Int? = nil)
+        throws(ConfigError) -> RedisSettings
+    {
+        func fail(_ message: String) -> ConfigError {
+            ConfigError(keyPath: keyPath, message: message, line: line)
+        }
+        let scheme = "redis://"
+        guard url.lowercased().hasPrefix(scheme) else {
+            if url.lowercased().hasPrefix("rediss://") {
+                throw fail("TLS (rediss://) is not supported yet; use redis://")
+            }
+            throw fail("expected a URL of the form redis://[:password@]host:port[/db]")
+        }
+        var rest = Substring(url.dropFirst(scheme.count))
+        var settings = RedisSettings(host: "")
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            let colon = userInfo.firstIndex(of: ":")
+            let user = String(userInfo[..<(colon ?? userInfo.endIndex)])
+            if !user.isEmpty { settings.username = try decode(user, fail) }
+            if let colon {
+                let password = try decode(String(userInfo[userInfo.index(after: colon)...]), fail)
+                if !password.isEmpty { settings.password = Secret(value: password, source: "\(keyPath) URL") }
+            }
+        }
+        var hostPort = rest
+        if let slash = rest.firstIndex(of: "/") {
+            hostPort = rest[..<slash]
+            let dbText = rest[rest.index(after: slash)...]
+            if !dbText.isEmpty {
+                guard let db = Int(dbText), db >= 0 else { throw fail("database must be a non-negative integer") }
+                settings.db = db
+            }
+        }
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
+            settings.host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            hostPort = hostPort[hostPort.index(after: close)...]
+            if !hostPort.isEmpty && !hostPort.hasPrefix(":") { throw fail("unexpected text after the IPv6 address") }
+        } else {
+            settings.host = String(hostPort.prefix { $0 != ":" })
+            hostPort = hostPort.drop { $0 != ":" }
+        }
+        if hostPort.hasPrefix(":") {
+            guard let port = Int(hostPort.dropFirst()), (1...65535).contains(port) else {
+                throw fail("port must be an integer from 1 to 65535")
+            }
+            settings.port = port
+        }
+        guard !settings.host.isEmpty else { throw fail("the URL has no host") }
+        return settings
+    }
+
+    /// Percent-decodes user info (passwords often contain reserved characters).
+    private static func decode(_ text: String, _ fail: (String) -> ConfigError) throws(ConfigError) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                throw fail("invalid percent-encoding in the URL's user info")
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

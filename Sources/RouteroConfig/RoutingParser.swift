@@ -1,0 +1,111 @@
+import Yams
+
+/// Routing-policy keys shared by LiteLLM's `router_settings` / `litellm_settings` and the native
+/// `routing:` section. Everything here except `simple-shuffle` is implemented by later issues,
+/// so each key that is set is validated and recorded as not yet active.
+enum RoutingParser {
+    /// Native `routing:` keys.
+    static func parseNative(_ map: inout YAMLMap, into routing: inout RoutingSettings,
+                            context: ConfigContext) throws(ConfigError)
+    {
+        if let node = map.take("strategy") {
+            routing.strategy = try strategy(node, at: map.child("strategy"), context: context)
+        }
+        if let node = map.take("num_retries") { routing.numRetries = try retries(node, at: map.child("num_retries"), context: context) }
+        if let node = map.take("allowed_fails") {
+            routing.allowedFails = try allowedFails(node, at: map.child("allowed_fails"), context: context)
+        }
+        if let node = map.take("cooldown_seconds") {
+            routing.cooldownSeconds = try cooldown(node, at: map.child("cooldown_seconds"), context: context)
+        }
+        if let node = map.take("enable_pre_call_checks") {
+            routing.enablePreCallChecks = try preCallChecks(node, at: map.child("enable_pre_call_checks"), context: context)
+        }
+        if let node = map.take("fallbacks") { routing.fallbacks = try fallbacks(node, at: map.child("fallbacks"), context: context) }
+        if let node = map.take("context_window_fallbacks") {
+            routing.contextWindowFallbacks = try fallbacks(node, at: map.child("context_window_fallbacks"), context: context)
+        }
+        if let node = map.take("default_fallbacks") {
+            routing.defaultFallbacks = try modelNames(node, at: map.child("default_fallbacks"), context: context)
+        }
+    }
+
+    static func strategy(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> String {
+        let value = try context.choice(node, at: path, from: RoutingSettings.strategies)
+        if value != "simple-shuffle" { context.markNotYetActive(path) }
+        return value
+    }
+
+    static func retries(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
+        let value = try context.int(node, at: path, in: 0...100, expected: "an integer from 0 to 100")
+        context.markNotYetActive(path)
+        return value
+    }
+
+    static func allowedFails(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
+        let value = try context.int(node, at: path, in: 0...Int.max, expected: "a non-negative integer")
+        context.markNotYetActive(path)
+        return value
+    }
+
+    static func cooldown(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Double {
+        let value = try context.number(node, at: path, allowZero: true)
+        context.markNotYetActive(path)
+        return value
+    }
+
+    static func preCallChecks(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Bool {
+        let value = try context.bool(node, at: path)
+        if value { context.markNotYetActive(path) }
+        return value
+    }
+
+    /// Fallback rules: LiteLLM's list of one-key mappings (`[{gpt-4o: [gpt-4o-mini]}]`) or,
+    /// natively, one mapping (`{gpt-4o: [gpt-4o-mini]}`). Every name must be a model group.
+    static func fallbacks(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> [FallbackRule] {
+        var maps: [YAMLMap] = []
+        if let list = node.sequence {
+            for (index, item) in list.enumerated() {
+                let map = try YAMLMap(item, path: "\(path)[\(index)]")
+                guard map.entries.count == 1 else {
+                    throw ConfigError(keyPath: map.path, message: "expected a mapping with one model name", line: map.line)
+                }
+                maps.append(map)
+            }
+        } else {
+            maps.append(try YAMLMap(node, path: path))
+        }
+        var rules: [FallbackRule] = []
+        for map in maps {
+            for (model, targets) in map.entries {
+                try requireKnown(model, at: map.child(model), line: targets.mark?.line, context: context)
+                rules.append(FallbackRule(model: model, fallbacks: try knownNames(targets, at: map.child(model), context: context)))
+            }
+        }
+        if !rules.isEmpty { context.markNotYetActive(path) }
+        return rules
+    }
+
+    /// A list of model group names (fallback targets, `default_fallbacks`).
+    static func modelNames(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> [String] {
+        let names = try knownNames(node, at: path, context: context)
+        if !names.isEmpty { context.markNotYetActive(path) }
+        return names
+    }
+
+    private static func knownNames(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> [String] {
+        let names = try context.stringList(node, at: path)
+        for (index, name) in names.enumerated() {
+            try requireKnown(name, at: "\(path)[\(index)]", line: node.sequence?[index].mark?.line, context: context)
+        }
+        return names
+    }
+
+    private static func requireKnown(_ model: String, at path: String, line: Int?,
+                                     context: ConfigContext) throws(ConfigError)
+    {
+        guard context.isKnownModel(model) else {
+            throw ConfigError(keyPath: path, message: "\"\(model)\" is not a configured model group", line: line)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import RouteroConfig
+@testable import RouteroRouting
+
+/// SplitMix64: a tiny deterministic generator so weighted-selection tests are reproducible.
+struct SeededRNG: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Loads `yaml` and builds a router over it with exactly `environment` (never the real one).
+func makeRouter(_ yaml: String, environment: [String: String] = [:]) throws -> ModelRouter {
+    let config = try ConfigLoader.load(yaml: yaml, environment: environment)
+    return try ModelRouter(config: config, environment: environment)
+}

@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "RouteroRoutingTests", dependencies: ["RouteroRouting"]),
         .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI"]),
         .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl"]),
-        .testTarget(name: "RouteroGatewayTests", dependencies: ["RouteroGateway", "RouteroCore", "RouteroConfig"]),
+        .testTarget(name: "RouteroRedisTests", dependencies: ["RouteroRedis"]),
+        .testTarget(name: "RouteroStateTests", dependencies: ["RouteroState", "RouteroCore", "RouteroRedis"]),
     ],
     swiftLanguageModes: [.v6]
 )

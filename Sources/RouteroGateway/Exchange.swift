@@ -1,0 +1,73 @@
+import RouteroCore
+import RouteroFastCGI
+import Glibc
+
+/// One request/response exchange: the FastCGI request plus what the access log line needs.
+struct Exchange {
+    let request: FastCGIRequest
+    let requestID: String
+    let workerID: String
+    let started = Monotonic.now()
+    var status = 0
+    var fields: [(String, String)] = []
+
+    init(request: FastCGIRequest, workerID: String) {
+        self.request = request
+        self.workerID = workerID
+        self.requestID = Exchange.incomingRequestID(request) ?? Exchange.newRequestID()
+    }
+
+    /// Headers every response carries.
+    var baseHeaders: [(String, String)] {
+        [("x-request-id", requestID), ("x-routero-worker", workerID)]
+    }
+
+    mutating func note(_ key: String, _ value: String) { fields.append((key, value)) }
+
+    func requireMethod(_ allowed: [String]) throws(GatewayError) {
+        if !allowed.contains(request.method) { throw .methodNotAllowed(request.method) }
+    }
+
+    mutating func sendJSON(_ status: Int, _ object: JSONObject, extraHeaders: [(String, String)] = []) {
+        sendBody(status, JSON.serialize(.object(object)), contentType: "application/json", extraHeaders: extraHeaders)
+    }
+
+    mutating func sendBody(_ status: Int, _ body: [UInt8], contentType: String, extraHeaders: [(String, String)] = []) {
+        self.status = status
+        let headers = [("Content-Type", contentType)] + baseHeaders + extraHeaders
+        request.respond(status: status, headers: headers, body: request.method == "HEAD" ? [] : body)
+    }
+
+    /// Sends `error` in OpenAI's shape, unless a response is already under way (then the caller
+    /// has reported the error in-stream).
+    mutating func fail(_ error: GatewayError) {
+        note("error", error.code ?? error.type)
+        if request.headCommitted { return }
+        sendBody(error.status, error.openAIBody(), contentType: "application/json", extraHeaders: error.headers)
+    }
+
+    func logCompletion() {
+        let ms = Int((Monotonic.now() - started) * 1000)
+        var line: [(String, String)] = [
+            ("id", requestID), ("method", request.method), ("path", request.path),
+            ("status", String(status)), ("ms", String(ms)),
+        ]
+        line += fields
+        if status >= 500 { Log.warning("request", line) } else { Log.info("request", line) }
+    }
+
+    /// Reuses nginx's or the client's request id when it is short and plain, so one id follows a
+    /// request through every log.
+    private static func incomingRequestID(_ request: FastCGIRequest) -> String? {
+        guard let id = request.header("x-request-id"), !id.isEmpty, id.utf8.count <= 128,
+              id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122)
+                                   || $0 == 45 || $0 == 95 || $0 == 46 }) else { return nil }
+        return id
+    }
+
+    private static func newRequestID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef")
+        return "req_" + String((0..<24).map { _ in hex[Int(rng.next() & 15)] })
+    }
+}

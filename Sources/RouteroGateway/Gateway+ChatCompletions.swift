@@ -1,0 +1,79 @@
+import RouteroCore
+import RouteroProviders
+import RouteroRouting
+import RouteroState
+
+extension Gateway {
+    /// `POST /v1/chat/completions`: parse, route, consult the cache, then try the plan's
+    /// deployments in order until one answers. Nothing is sent to the client before an upstream
+    /// has answered, so a failed attempt can still go elsewhere.
+    func chatCompletions(_ x: inout Exchange) throws(GatewayError) {
+        let bytes: [UInt8]
+        switch x.request.readBody(limit: config.server.maxBodyBytes) {
+        case .complete(let body): bytes = body
+        case .tooLarge(let limit): throw .payloadTooLarge(limit: limit)
+        }
+        let chat = try ChatRequest.parse(bytes)
+        x.note("model", chat.model)
+        x.note("stream", chat.stream ? "true" : "false")
+        let plan = try router.plan(model: chat.model)
+        x.note("route", plan.routeKey)
+
+        var cacheKey: String?
+        if let cache, !chat.stream {
+            if cacheOptOut(x, chat) {
+                x.note("cache", "bypass")
+            } else {
+                let key = cache.key(routeKey: plan.routeKey, body: chat.body)
+                switch cache.lookup(key) {
+                case .hit(let body):
+                    x.note("cache", "hit")
+                    x.sendBody(200, body, contentType: "application/json", extraHeaders: [("x-routero-cache", "hit")])
+                    return
+                case .miss:
+                    cacheKey = key
+                case .unavailable(let reason):
+                    x.note("cache", "unavailable")
+                    Log.debug("cache lookup skipped", [("id", x.requestID), ("reason", reason)])
+                }
+            }
+        }
+
+        var lastError = GatewayError.internalError("no deployment could be tried")
+        for (index, target) in plan.attempts.enumerated() {
+            x.note("attempt", "\(index + 1):\(target.deploymentID)")
+            let outcome = attempt(&x, chat: chat, target: target, cacheKey: cacheKey)
+            switch outcome {
+            case .delivered(let body):
+                if let cacheKey, let cache, let body, let failure = cache.store(cacheKey, body: body) {
+                    Log.debug("cache store skipped", [("id", x.requestID), ("reason", failure)])
+                }
+                return
+            case .clientGone:
+                x.note("client", "disconnected")
+                x.status = 499
+                return
+            case .failed(let error):
+                lastError = error
+                let more = index + 1 < plan.attempts.count
+                Log.info("upstream attempt failed", [
+                    ("id", x.requestID), ("deployment", target.deploymentID), ("status", String(error.status)),
+                    ("error", error.code ?? error.type), ("next", more && error.retryable ? "retry" : "give_up"),
+                ])
+                if !error.retryable || !more { throw error }
+            }
+        }
+        throw lastError
+    }
+
+    /// LiteLLM-compatible per-request opt-out: `Cache-Control: no-cache|no-store` or a body field
+    /// `"cache": {"no-cache": true}` (the field itself is never forwarded upstream).
+    private func cacheOptOut(_ x: Exchange, _ chat: ChatRequest) -> Bool {
+        if let cc = x.request.header("cache-control")?.lowercased(),
+           cc.contains("no-cache") || cc.contains("no-store") { return true }
+        if let controls = chat.body["cache"]?.objectValue {
+            if controls["no-cache"]?.boolValue == true || controls["no-store"]?.boolValue == true { return true }
+        }
+        return false
+    }
+}

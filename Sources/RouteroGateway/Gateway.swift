@@ -1,0 +1,86 @@
+public import RouteroConfig
+public import RouteroFastCGI
+import RouteroCore
+import RouteroCurl
+import RouteroRedis
+import RouteroRouting
+import RouteroState
+import Glibc
+
+/// The per-process gateway: everything a request thread needs, immutable after start-up.
+public final class Gateway: Sendable {
+    let config: GatewayConfig
+    let router: ModelRouter
+    let upstream: UpstreamClient
+    let redis: RedisClient?
+    let cache: ResponseCache?
+    let masterKey: String?
+    let workerID: String
+
+    /// Builds the gateway from a validated configuration.
+    /// - Parameters:
+    ///   - environment: the process environment (for `os.environ/` keys and provider key variables).
+    public init(config: GatewayConfig, environment: [String: String]) throws(ConfigError) {
+        self.config = config
+        self.router = try ModelRouter(config: config, environment: environment)
+        self.upstream = UpstreamClient(maxConnections: config.server.maxConcurrentRequests)
+        if let r = config.redis {
+            var endpoint = RedisEndpoint(host: r.host, port: r.port, password: r.password?.value, db: r.db,
+                                         connectTimeoutMs: r.connectTimeoutMs, commandTimeoutMs: r.commandTimeoutMs)
+            endpoint.username = r.username
+            let client = RedisClient(endpoint: endpoint)
+            self.redis = client
+            self.cache = config.cache.enabled
+                ? ResponseCache(redis: client, namespace: config.cache.namespace, ttlSeconds: config.cache.ttlSeconds)
+                : nil
+        } else {
+            self.redis = nil
+            self.cache = nil
+        }
+        self.masterKey = config.auth.masterKey?.value
+        self.workerID = String(getpid())
+    }
+
+    /// Warnings produced while resolving routes (missing keys, skipped providers).
+    public var routingWarnings: [String] { router.warnings }
+
+    /// Serves one request on the calling thread.
+    public func handle(_ request: FastCGIRequest) {
+        var exchange = Exchange(request: request, workerID: workerID)
+        do {
+            try dispatch(&exchange)
+        } catch {
+            exchange.fail(error)
+        }
+        exchange.logCompletion()
+    }
+
+    private func dispatch(_ x: inout Exchange) throws(GatewayError) {
+        var path = x.request.path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        switch path {
+        case "/health", "/health/live", "/health/liveliness":
+            try x.requireMethod(["GET", "HEAD"])
+            x.sendJSON(200, ["status": "ok", "worker": .string(workerID)])
+        case "/health/ready", "/health/readiness":
+            try x.requireMethod(["GET", "HEAD"])
+            readiness(&x)
+        case "/v1/models", "/models":
+            try x.requireMethod(["GET"])
+            try authenticate(x)
+            listModels(&x)
+        case "/v1/chat/completions", "/chat/completions":
+            try x.requireMethod(["POST"])
+            try authenticate(x)
+            try chatCompletions(&x)
+        default:
+            if path.hasPrefix("/v1/models/") {
+                try x.requireMethod(["GET"])
+                try authenticate(x)
+                try retrieveModel(&x, id: String(path.dropFirst("/v1/models/".count)))
+            } else {
+                throw .notFound(path: path)
+            }
+        }
+    }
+}

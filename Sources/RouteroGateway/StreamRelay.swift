@@ -1,0 +1,124 @@
+import RouteroCore
+import RouteroCurl
+import RouteroFastCGI
+import RouteroProviders
+
+/// Relays an upstream OpenAI-format SSE stream to the client, one flush per upstream read.
+///
+/// Events are re-framed by a real SSE parser (so an event split across reads is never sent
+/// half-way) and forwarded unchanged. The stream never ends silently: it ends with the upstream's
+/// `data: [DONE]`, or — when the upstream broke off, timed out or closed before a `finish_reason`
+/// — with an OpenAI-shaped error event, which the official SDKs raise as an `APIError`.
+struct StreamRelay {
+    let transfer: UpstreamTransfer
+    let adapter: OpenAICompatibleAdapter
+    let target: UpstreamTarget
+    let idleTimeout: Double
+    /// Upstream silence after which a comment line keeps nginx and client proxies from timing out.
+    let keepAliveSeconds = 15.0
+
+    private static let doneEvent = Array("data: [DONE]\n\n".utf8)
+    private static let keepAlive = Array(": keep-alive\n\n".utf8)
+
+    func run(_ x: inout Exchange) -> AttemptOutcome {
+        x.status = 200
+        x.request.setHead(status: 200, headers: [
+            ("Content-Type", "text/event-stream; charset=utf-8"),
+            ("Cache-Control", "no-cache"),
+            ("X-Accel-Buffering", "no"),  // per-response guard, even if a location forgot fastcgi_buffering off
+        ] + x.baseHeaders)
+        var parser = SSEParser()
+        var sawDone = false
+        var sawFinish = false
+        var events = 0
+        var lastActivity = Monotonic.now()
+        var lastWrite = lastActivity
+
+        func forward(_ batch: [SSEEvent], _ x: inout Exchange) -> Bool {
+            if batch.isEmpty { return true }
+            var out: [UInt8] = []
+            for event in batch {
+                if event.data == "[DONE]" { sawDone = true }
+                if !sawFinish, event.data.contains("\"finish_reason\""), finishes(event.data) { sawFinish = true }
+                if event.data.contains("\"error\"") {
+                    var cleaned = event
+                    cleaned.data = adapter.sanitize(event.data, target: target)
+                    out += cleaned.encoded()
+                } else {
+                    out += event.encoded()
+                }
+                events += 1
+            }
+            lastWrite = Monotonic.now()
+            return x.request.write(out)
+        }
+
+        while true {
+            guard let event = transfer.next(timeout: clientPollSeconds) else {
+                let now = Monotonic.now()
+                if x.request.clientGone { transfer.cancel(); note(&x, events, "client_gone"); return .clientGone }
+                if now - lastActivity > idleTimeout {
+                    transfer.cancel()
+                    endWithError(&x, "upstream_timeout", "\(target.profile.id): the upstream stream went silent for \(Int(idleTimeout)) s")
+                    note(&x, events, "idle_timeout")
+                    return .delivered(body: nil)
+                }
+                if now - lastWrite > keepAliveSeconds {
+                    lastWrite = now
+                    if !x.request.write(Self.keepAlive) { transfer.cancel(); return .clientGone }
+                }
+                continue
+            }
+            lastActivity = Monotonic.now()
+            switch event {
+            case .body(let bytes):
+                if !forward(parser.feed(bytes), &x) { transfer.cancel(); note(&x, events, "client_gone"); return .clientGone }
+            case .end:
+                _ = forward(parser.finish(), &x)
+                if sawDone {
+                    note(&x, events, "done")
+                } else if sawFinish {
+                    // Some OpenAI-compatible servers omit the sentinel after a finished choice.
+                    x.request.write(Self.doneEvent)
+                    note(&x, events, "done_added")
+                } else {
+                    endWithError(&x, "upstream_stream_incomplete",
+                                 "\(target.profile.id): the upstream stream ended before the response was complete")
+                    note(&x, events, "truncated")
+                }
+                return .delivered(body: nil)
+            case .failed(let failure):
+                _ = forward(parser.finish(), &x)
+                endWithError(&x, "upstream_stream_interrupted",
+                             "\(target.profile.id): the upstream stream broke off (\(failure.kind.rawValue))")
+                note(&x, events, "interrupted")
+                return .delivered(body: nil)
+            case .head:
+                continue
+            }
+        }
+    }
+
+    /// True when a chunk carries a non-null `finish_reason` in any choice.
+    private func finishes(_ data: String) -> Bool {
+        guard let chunk = try? JSON.parse(data), let choices = chunk.objectValue?["choices"]?.arrayValue else {
+            return false
+        }
+        return choices.contains { choice in
+            if let reason = choice.objectValue?["finish_reason"], !reason.isNull { return true }
+            return false
+        }
+    }
+
+    private func endWithError(_ x: inout Exchange, _ code: String, _ message: String) {
+        let error = GatewayError(status: 502, type: "server_error", code: code, message: message)
+        let event = SSEEvent(event: nil, data: JSON.string(.object(["error": .object(error.errorObject)])), id: nil)
+        x.request.write(event.encoded())
+        x.note("stream_error", code)
+    }
+
+    private func note(_ x: inout Exchange, _ events: Int, _ end: String) {
+        x.note("events", String(events))
+        x.note("stream_end", end)
+    }
+}

@@ -1,0 +1,120 @@
+import RouteroCore
+import RouteroCurl
+import RouteroFastCGI
+import RouteroProviders
+
+/// How one attempt at one deployment ended.
+enum AttemptOutcome {
+    /// A response went to the client (success, a passed-through error stream, or an in-stream
+    /// error). `body` is the complete 200 body of a non-streaming call, for the cache.
+    case delivered(body: [UInt8]?)
+    /// Nothing was sent; another deployment may be tried if the error is retryable.
+    case failed(GatewayError)
+    case clientGone
+}
+
+/// How often a waiting request thread looks at its client: the disconnect-to-abort latency.
+let clientPollSeconds = 0.25
+
+extension Gateway {
+    /// Sends the request to `target` and relays the answer.
+    func attempt(_ x: inout Exchange, chat: ChatRequest, target: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
+        let adapter = OpenAICompatibleAdapter(profile: target.profile)
+        let spec: UpstreamRequestSpec
+        do {
+            spec = try adapter.makeChatRequest(chat, target: target)
+        } catch {
+            return .failed(error)
+        }
+        let transfer = upstream.start(UpstreamHTTPRequest(
+            method: spec.method, url: spec.url, headers: spec.headers, body: spec.body,
+            connectTimeoutSeconds: config.server.connectTimeoutSeconds))
+        let provider = target.profile.id
+        let timeout = target.timeoutSeconds ?? config.server.upstreamTimeoutSeconds
+        let deadline = Monotonic.now() + timeout
+
+        // 1. Wait for the upstream's status line; the client sees nothing yet.
+        var status = 0
+        var headers: [(String, String)] = []
+        waitHead: while true {
+            guard let event = transfer.next(timeout: clientPollSeconds) else {
+                if x.request.clientGone { transfer.cancel(); return .clientGone }
+                if Monotonic.now() > deadline { transfer.cancel(); return .failed(.upstreamTimeout(provider: provider)) }
+                continue
+            }
+            switch event {
+            case .head(let s, let h): status = s; headers = h; break waitHead
+            case .failed(let failure): return .failed(map(failure, provider: provider))
+            case .body, .end: return .failed(.internalError("upstream transfer produced a body before its head"))
+            }
+        }
+
+        let contentType = headers.first { $0.0 == "content-type" }?.1 ?? "application/json"
+        // 2. Upstream errors are collected, sanitized and mapped; still nothing sent.
+        if !(200...299).contains(status) {
+            let body: [UInt8]
+            switch collect(transfer, x: x, limit: 1 << 20, deadline: deadline, provider: provider) {
+            case .complete(let b): body = b
+            case .stopped(let outcome): return outcome
+            }
+            return .failed(adapter.mapError(status: status, headers: headers, body: body, target: target))
+        }
+        // 3a. Streams are relayed event by event.
+        if chat.stream && contentType.lowercased().hasPrefix("text/event-stream") {
+            let relay = StreamRelay(transfer: transfer, adapter: adapter, target: target,
+                                    idleTimeout: config.server.upstreamTimeoutSeconds)
+            return relay.run(&x)
+        }
+        // 3b. Whole bodies are collected within the deadline, then sent in one flush.
+        let body: [UInt8]
+        switch collect(transfer, x: x, limit: 256 << 20, deadline: deadline, provider: provider) {
+        case .complete(let b): body = b
+        case .stopped(let outcome): return outcome
+        }
+        var extra = [("x-routero-cache", cacheKey == nil ? (cache == nil ? "off" : "bypass") : "miss")]
+        if chat.stream { extra = [] }
+        x.note("upstream_status", String(status))
+        x.sendBody(status, body, contentType: contentType, extraHeaders: extra)
+        return .delivered(body: status == 200 ? body : nil)
+    }
+
+    func map(_ failure: UpstreamFailure, provider: String) -> GatewayError {
+        switch failure.kind {
+        case .timeout: .upstreamTimeout(provider: provider)
+        default: .upstreamUnreachable(provider: provider, detail: failure.message)
+        }
+    }
+
+    private enum Collected {
+        case complete([UInt8])
+        case stopped(AttemptOutcome)
+    }
+
+    /// Reads a whole upstream body, watching the client and the deadline.
+    private func collect(_ transfer: UpstreamTransfer, x: Exchange, limit: Int, deadline: Double,
+                         provider: String) -> Collected {
+        var body: [UInt8] = []
+        while true {
+            guard let event = transfer.next(timeout: clientPollSeconds) else {
+                if x.request.clientGone { transfer.cancel(); return .stopped(.clientGone) }
+                if Monotonic.now() > deadline {
+                    transfer.cancel()
+                    return .stopped(.failed(.upstreamTimeout(provider: provider)))
+                }
+                continue
+            }
+            switch event {
+            case .body(let bytes):
+                body += bytes
+                if body.count > limit {
+                    transfer.cancel()
+                    return .stopped(.failed(.upstreamUnreachable(provider: provider,
+                                                                 detail: "response larger than \(limit) bytes")))
+                }
+            case .end: return .complete(body)
+            case .failed(let failure): return .stopped(.failed(map(failure, provider: provider)))
+            case .head: continue
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// The `routero` executable: parses the command line, loads and validates the configuration,
+/// and runs one FastCGI worker process until SIGTERM drains it.
+import RouteroConfig
+import RouteroCore
+import RouteroFastCGI
+import RouteroGateway
+import Glibc
+
+@main
+struct Routero {
+    static func main() {
+        // Before any thread exists: every thread inherits the mask, and only the main thread
+        // takes stop signals (via sigwait), so SIGTERM can never kill a stream mid-write.
+        StopSignals.blockInAllThreads()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let command: Command
+        do {
+            command = try Command.parse(arguments)
+        } catch {
+            fail("\(error.description)\n\n\(Command.usage)", code: 2)
+        }
+        switch command {
+        case .help:
+            print(Command.usage)
+        case .version:
+            print("routero \(routeroVersion)")
+        case .checkConfig(let options):
+            let config = load(options)
+            print(config.redactedSummary())  // includes the config's own warnings
+            let gateway = makeGateway(config)
+            for warning in gateway.routingWarnings { print("warning: \(warning)") }
+            print("configuration OK")
+        case .serve(let options):
+            serve(options)
+        }
+    }
+
+    static func serve(_ options: Command.Options) {
+        let config = load(options)
+        Log.setLevel(LogLevel(name: options.logLevel ?? config.server.logLevel) ?? .info)
+        for warning in config.warnings { Log.warning("config", [("detail", warning)]) }
+        for key in config.notYetActive {
+            Log.warning("config setting parsed but not yet active", [("key", key)])
+        }
+        let gateway = makeGateway(config)
+        for warning in gateway.routingWarnings { Log.warning("routing", [("detail", warning)]) }
+        let listener: FastCGIListener
+        do {
+            listener = try FastCGIListener(address: options.listen ?? "unix:/run/routero/w1.sock")
+        } catch {
+            fail(error.description, code: 1)
+        }
+        let server = FastCGIServer(
+            listener: listener,
+            configuration: .init(maxThreads: config.server.maxConcurrentRequests)
+        ) { request in gateway.handle(request) }
+        server.start()
+        Log.info("worker ready", [
+            ("pid", String(getpid())), ("listen", options.listen ?? "unix:/run/routero/w1.sock"),
+            ("redis", config.redis?.description ?? "none"), ("cache", config.cache.enabled ? "on" : "off"),
+            ("models", String(config.modelGroups.count)), ("auth", config.auth.masterKey == nil ? "off" : "master_key"),
+        ])
+        let signal = StopSignals.wait()
+        Log.info("draining", [("signal", String(signal)), ("in_flight", String(server.inFlight)),
+                              ("deadline_s", String(config.server.drainTimeoutSeconds))])
+        server.stopAccepting()
+        let left = server.waitForDrain(seconds: config.server.drainTimeoutSeconds)
+        if left > 0 {
+            Log.warning("drain deadline passed; exiting with requests in flight", [("in_flight", String(left))])
+        } else {
+            Log.info("drained; exiting")
+        }
+        exit(0)
+    }
+
+    static func load(_ options: Command.Options) -> GatewayConfig {
+        let environment = ProcessEnvironment.current()
+        do {
+            let redis = try options.redisURL.map { url throws(ConfigError) in
+                try RedisSettings.parse(url: url, keyPath: "--redis")
+            }
+            return try ConfigLoader.load(path: options.configPath, environment: environment, redisOverride: redis)
+        } catch {
+            fail("invalid configuration \(options.configPath): \(error.description)", code: 1)
+        }
+    }
+
+    static func makeGateway(_ config: GatewayConfig) -> Gateway {
+        do {
+            return try Gateway(config: config, environment: config.mergedEnvironment(ProcessEnvironment.current()))
+        } catch {
+            fail("invalid configuration: \(error.description)", code: 1)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        let line = "routero: \(message)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        exit(code)
+    }
+}
+
+let routeroVersion = "0.1.0"

@@ -1,0 +1,69 @@
+import Glibc
+
+/// A throwaway redis-server on a free loopback port, for tests against the real thing.
+/// Tests that need it are skipped when `redis-server` is not installed.
+final class RedisServerProcess {
+    let port: Int
+    private var pid: pid_t = 0
+
+    static var available: Bool { executable != nil }
+
+    private static var executable: String? {
+        ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { access($0, X_OK) == 0 }
+    }
+
+    /// Spawns with posix_spawn and stops with kill + waitpid: Foundation's `Process.waitUntilExit`
+    /// needs a run loop and hung under swift-testing here.
+    init?(port fixedPort: Int? = nil) {
+        guard let exe = Self.executable else { return nil }
+        port = fixedPort ?? Self.freePort()
+        let args = [exe, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--logfile", "/dev/null"]
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        if posix_spawn(&pid, exe, nil, nil, &argv, environ) != 0 { return nil }
+        for _ in 0..<100 where !Self.accepts(port) { usleep(20_000) }
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        guard pid > 0 else { return }
+        kill(pid, SIGCONT)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        pid = 0
+    }
+
+    func pause() { kill(pid, SIGSTOP) }
+    func resume() { kill(pid, SIGCONT) }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ptr in
+                _ = bind(fd, ptr, len)
+                return getsockname(fd, ptr, &len)
+            }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}

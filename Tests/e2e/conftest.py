@@ -1,0 +1,145 @@
+"""Session fixtures for the Routero end-to-end suite.
+
+Everything runs on 127.0.0.1: one mock upstream (mock_openai.py) stands in for every provider,
+and complete stacks (Redis + workers + nginx) are started with deploy/run, exactly as a user
+would. Stacks:
+  stack          2 workers, native-schema config, its own Redis
+  stack2         1 worker, same config, sharing stack's Redis (a second gateway host)
+  provider_stack LiteLLM-format config, one deployment per OpenAI-compatible provider
+  noredis_stack  1 worker pointed at a Redis port nobody listens on
+The worker binary: $ROUTERO_BINARY, else .build/release/routero (else .build-ops/...).
+"""
+from __future__ import annotations
+
+import pytest
+
+from helpers import MockUpstream, Stack, free_port, worker_binary
+
+# Models the main config serves, all on the mock. (model name -> extra deployment keys)
+MAIN_MODELS = {
+    "mock-echo": {},
+    "mock-429": {},
+    "mock-500": {},
+    "mock-503": {},
+    "mock-401": {},
+    "mock-cut-3": {},
+    "mock-slow-300": {},
+    "mock-slow-3000": {"timeout": 1},      # deployment timeout below the mock's delay -> 504
+    "mock-long-10": {},
+    "mock-long-20": {},
+    "mock-long-100": {},
+    "mock-long-60-524288": {},             # 60 x 512 KiB events: more than all the buffers on the way
+    "mock-huge-512": {},
+}
+MAX_BODY_BYTES = 262144                    # the 413 test sends more than this
+
+# OpenAI-compatible provider rows exercised through the gateway (prefix = path on the mock).
+PROVIDERS = ["groq", "together_ai", "fireworks_ai", "deepseek", "mistral", "xai", "perplexity",
+             "openrouter", "databricks", "hosted_vllm", "ollama", "moonshot", "dashscope", "zhipuai",
+             "minimax", "volcengine"]
+KEYLESS_PROVIDERS = {"ollama"}
+
+
+def main_config(mock_port: int) -> str:
+    """Native schema (deploy/CONFIG.md): the only format with server.max_body_bytes."""
+    lines = [
+        "server:",
+        f"  max_body_bytes: {MAX_BODY_BYTES}",
+        "  drain_timeout_seconds: 20",
+        "auth:",
+        "  master_key: os.environ/ROUTERO_MASTER_KEY",
+        "cache: {enabled: true, ttl_seconds: 600, namespace: e2e}",
+        "allow_unlisted_models: false",
+        "models:",
+    ]
+    for name, extra in MAIN_MODELS.items():
+        keys = "".join(f", {k}: {v}" for k, v in extra.items())
+        lines += [f"  - name: {name}",
+                  f"    deployments: [{{model: openai/{name}, api_base: \"http://127.0.0.1:{mock_port}/v1\", "
+                  f"api_key: os.environ/MOCK_UPSTREAM_KEY{keys}}}]"]
+    return "\n".join(lines) + "\n"
+
+
+def provider_config(mock_port: int) -> str:
+    """LiteLLM format, unchanged: one deployment per provider, each under its own path prefix."""
+    lines = ["model_list:"]
+    for p in PROVIDERS:
+        lines += [f"  - model_name: p-{p}",
+                  "    litellm_params:",
+                  f"      model: {p}/mock-echo",
+                  f"      api_base: http://127.0.0.1:{mock_port}/{p}/v1"]
+        if p not in KEYLESS_PROVIDERS:
+            lines.append("      api_key: os.environ/MOCK_UPSTREAM_KEY")
+    lines += ["general_settings:", "  master_key: os.environ/ROUTERO_MASTER_KEY"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def binary():
+    try:
+        return worker_binary()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mock(tmp_path_factory):
+    m = MockUpstream(free_port(), log_path=tmp_path_factory.mktemp("mock") / "mock.log")
+    yield m
+    m.stop()
+
+
+def _stack(tmp_path_factory, name, config_text, binary, **kw):
+    base = tmp_path_factory.mktemp(name)
+    cfg = base / "config.yaml"
+    cfg.write_text(config_text)
+    return Stack(cfg, base / "state", binary=binary, **kw)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, mock, binary):
+    s = _stack(tmp_path_factory, "stack", main_config(mock.port), binary, workers=2)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def stack2(tmp_path_factory, mock, binary, stack):
+    """A second gateway 'host' sharing the first stack's Redis."""
+    s = _stack(tmp_path_factory, "stack2", main_config(mock.port), binary, workers=1, redis=stack.redis_url)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def provider_stack(tmp_path_factory, mock, binary):
+    s = _stack(tmp_path_factory, "providers", provider_config(mock.port), binary, workers=1)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def noredis_stack(tmp_path_factory, mock, binary):
+    dead = free_port()  # nothing listens here
+    s = _stack(tmp_path_factory, "noredis", main_config(mock.port), binary, workers=1,
+               redis=f"redis://127.0.0.1:{dead}")
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def client(stack):
+    return stack.client()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On failure, attach the tail of the gateway logs: the first thing one wants to see."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed:
+        for fixture_name in ("stack", "stack2", "provider_stack", "noredis_stack"):
+            s = item.funcargs.get(fixture_name)
+            if s is not None:
+                rep.sections.append((f"{fixture_name} worker logs", s.worker_logs(15)))
+                rep.sections.append((f"{fixture_name} deploy/run stderr", s.stderr_tail(15)))

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Routero micro-benchmark -- prints numbers, asserts nothing. Run via Tests/bench/bench.sh.
+
+Everything shares one machine, so read the RATIOS, not the absolute numbers.
+  1. Overhead: wrk against (a) nginx proxy_pass -> instant mock and (b) nginx -> Routero ->
+     the same instant mock, at -c1 and -c64. The instant mock is an nginx `return 200` with a
+     fixed chat.completion (a Python mock would be the bottleneck). Cache off.
+  2. Streaming TTFB: time to the first SSE byte, Python mock direct vs through the gateway.
+  3. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
+Bounded: about 2 minutes in total. Env: BENCH_SECONDS (wrk duration per run, default 5),
+BENCH_STREAMS (default 2000).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "Tests/e2e"))
+from helpers import MASTER_KEY, MOCK_KEY, MockUpstream, Stack, free_port  # noqa: E402
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+STREAMS = int(os.environ.get("BENCH_STREAMS", "2000"))
+FIXED = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "bench",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello from the instant mock."},
+                 "logprobs": None, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11}}, separators=(",", ":"))
+BODY = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hi"}]})
+
+
+def log(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def start_instant_nginx(work: Path) -> tuple[subprocess.Popen, int, int]:
+    """One nginx with two servers: the instant mock, and a plain proxy_pass in front of it."""
+    mock_port, proxy_port = free_port(), free_port()
+    (work / "tmp").mkdir()
+    body = FIXED.replace("'", "\\'")
+    conf = f"""
+daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log warn;
+{"user root;" if os.geteuid() == 0 else ""}
+worker_rlimit_nofile 16384;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/tmp/body; proxy_temp_path {work}/tmp/proxy;
+  fastcgi_temp_path {work}/tmp/fcgi; uwsgi_temp_path {work}/tmp/uwsgi; scgi_temp_path {work}/tmp/scgi;
+  upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
+  server {{ listen 127.0.0.1:{mock_port};
+           location / {{ default_type application/json; return 200 '{body}'; }} }}
+  server {{ listen 127.0.0.1:{proxy_port};
+           location / {{ proxy_pass http://instant; proxy_http_version 1.1;
+                        proxy_set_header Connection ""; proxy_buffering off; }} }}
+}}
+"""
+    (work / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf"), "-e", str(work / "error.log")],
+                            stdin=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", proxy_port), 0.2).close()
+            return proc, mock_port, proxy_port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("instant nginx did not start")
+
+
+def wrk(url: str, conns: int, script: Path) -> dict:
+    threads = 1 if conns == 1 else 2
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{SECONDS}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, timeout=SECONDS + 30).stdout
+
+    def lat(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(rps.group(1)) if rps else float("nan"), "p50": lat(50), "p99": lat(99),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else ""}
+
+
+def proc_status(pid: int) -> dict:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        fields[k] = v.strip()
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "threads": int(fields["Threads"])}
+
+
+def ttfb(port: int, path: str, body: dict, auth: str, n: int = 30) -> list[float]:
+    data = json.dumps(body).encode()
+    req = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {auth}\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n").encode() + data
+    out = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        t0 = time.perf_counter()
+        s.sendall(req)
+        buf = b""
+        while b"data:" not in buf:
+            part = s.recv(65536)
+            if not part:
+                break
+            buf += part
+        out.append((time.perf_counter() - t0) * 1000)
+        s.close()
+    return out
+
+
+def idle_streams(port: int, n: int) -> tuple[int, list[socket.socket]]:
+    """Open n streams and wait until each has received its first event; return (ok, sockets)."""
+    data = json.dumps({"model": "idle", "stream": True, "messages": [{"role": "user", "content": "idle"}]}).encode()
+    req = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {MASTER_KEY}\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    socks, pending = [], {}
+    for i in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(req)
+        socks.append(s)
+        pending[s.fileno()] = [s, b""]
+        if i % 200 == 199:
+            time.sleep(0.05)  # pace the ramp a little; listen backlogs are finite
+    deadline = time.time() + 60
+    poller = select.poll()
+    for fd in pending:
+        poller.register(fd, select.POLLIN)
+    ok = 0
+    while pending and time.time() < deadline:
+        for fd, _ in poller.poll(500):
+            entry = pending.get(fd)
+            if entry is None:
+                continue
+            part = entry[0].recv(65536)
+            entry[1] += part
+            if b"data:" in entry[1] or not part:
+                ok += b"data:" in entry[1]
+                poller.unregister(fd)
+                del pending[fd]
+    return ok, socks
+
+
+def main() -> None:
+    for tool in ("nginx", "wrk", "redis-server"):
+        if not shutil.which(tool):
+            sys.exit(f"bench: {tool} not installed (run deploy/setup)")
+    work = Path(tempfile.mkdtemp(prefix="routero-bench-"))
+    os.chmod(work, 0o755)
+    started = time.time()
+    instant = mock = stack = idle_stack = None
+    rows = {}
+    try:
+        (work / "instant").mkdir()
+        instant, mock_port, proxy_port = start_instant_nginx(work / "instant")
+        mock = MockUpstream(free_port(), key=MOCK_KEY)
+        cfg = work / "config.yaml"
+        cfg.write_text(
+            "auth: {master_key: os.environ/ROUTERO_MASTER_KEY}\n"
+            "cache: {enabled: false}\n"
+            "allow_unlisted_models: false\n"
+            "models:\n"
+            f"  - {{name: bench, deployments: [{{model: openai/bench, api_base: \"http://127.0.0.1:{mock_port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: stream, deployments: [{{model: openai/mock-echo, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: idle, deployments: [{{model: openai/mock-idle-120, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n")
+        log("starting gateway (2 workers)")
+        stack = Stack(cfg, work / "stack", workers=2)
+        script = work / "post.lua"
+        script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(BODY)}\n"
+                          "wrk.headers['Content-Type'] = 'application/json'\n"
+                          f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
+        for conns in (1, 64):
+            for name, url in (("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions"),
+                              ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions")):
+                log(f"wrk -c{conns} {name}")
+                rows[(name, conns)] = wrk(url, conns, script)
+        worker_mem = {pid: proc_status(pid) for pid in stack.worker_pids().values()}
+
+        log("streaming TTFB")
+        direct = ttfb(mock.port, "/v1/chat/completions",
+                      {"model": "mock-echo", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MOCK_KEY)
+        via = ttfb(stack.port, "/v1/chat/completions",
+                   {"model": "stream", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MASTER_KEY)
+        stack.stop()
+        stack = None
+
+        log(f"{STREAMS} idle streams against one worker")
+        idle_stack = Stack(cfg, work / "idle", workers=1)
+        wpid = idle_stack.worker_pids()[1]
+        before = proc_status(wpid)
+        t0 = time.time()
+        ok, socks = idle_streams(idle_stack.port, STREAMS)
+        ramp = time.time() - t0
+        time.sleep(1)
+        held = proc_status(wpid)
+        for s in socks:
+            s.close()
+        time.sleep(2)
+        after = proc_status(wpid)
+    finally:
+        for s in (stack, idle_stack):
+            if s is not None:
+                try:
+                    s.stop()
+                except AssertionError as exc:
+                    log(f"stop: {exc}")
+        if mock:
+            mock.stop()
+        if instant:
+            instant.send_signal(3)  # SIGQUIT
+            instant.wait(10)
+
+    # ------------------------------------------------------------------ report
+    print()
+    print(f"Routero bench ({os.cpu_count()} CPUs, everything on one box: compare ratios) -- wrk {SECONDS}s per row, cache off")
+    print(f"{'variant':<26}{'conc':>5}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}  errors")
+    for (name, conns), r in rows.items():
+        print(f"{name:<26}{conns:>5}{r['rps']:>11.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['non2xx']:>9}  {r['errors']}")
+    for conns in (1, 64):
+        a, b = rows[("a nginx->mock", conns)], rows[("b nginx->routero->mock", conns)]
+        print(f"ratio b/a at c={conns}: throughput {b['rps'] / a['rps']:.2f}x, p50 {b['p50'] / a['p50']:.1f}x")
+    a1, b1 = rows[("a nginx->mock", 1)], rows[("b nginx->routero->mock", 1)]
+    print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
+    print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"
+                                                for p, m in worker_mem.items()))
+    print()
+    print(f"streaming TTFB over {len(direct)} requests (python mock, first data: byte)")
+    print(f"  direct      p50 {statistics.median(direct):7.2f} ms   max {max(direct):7.2f} ms")
+    print(f"  via gateway p50 {statistics.median(via):7.2f} ms   max {max(via):7.2f} ms"
+          f"   added p50 {statistics.median(via) - statistics.median(direct):.2f} ms")
+    print()
+    print(f"idle streams on ONE worker: {ok}/{STREAMS} streams open (ramp {ramp:.1f}s)")
+    print(f"  before   RSS {before['rss_mb']:7.1f} MB  threads {before['threads']:5}")
+    print(f"  holding  RSS {held['rss_mb']:7.1f} MB  threads {held['threads']:5}"
+          f"   (+{(held['rss_mb'] - before['rss_mb']) * 1024 / max(ok, 1):.1f} KB per stream)")
+    print(f"  closed   RSS {after['rss_mb']:7.1f} MB  threads {after['threads']:5}")
+    print(f"total bench time {time.time() - started:.0f}s")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

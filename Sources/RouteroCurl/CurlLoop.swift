@@ -19,6 +19,8 @@ final class CurlLoop: @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     /// Transfers in the multi handle, keyed by their easy handle (loop thread only).
     private var live: [OpaquePointer: UpstreamTransfer] = [:]
+    /// Transfers with new events since the last wake-up round (loop thread only).
+    private var toWake: [UpstreamTransfer] = []
     let transfers = Atomic<Int>(0)
     let newConnections = Atomic<Int>(0)
     let active = Atomic<Int>(0)
@@ -36,6 +38,11 @@ final class CurlLoop: @unchecked Sendable {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         return true
     }()
+
+    /// Queues a wake-up of `transfer`'s reader for the end of this loop iteration.
+    func wakeLater(_ transfer: UpstreamTransfer) {
+        toWake.append(transfer)
+    }
 
     func submit(_ transfer: UpstreamTransfer) {
         inbox.withLock { $0.add.append(transfer) }
@@ -59,6 +66,8 @@ final class CurlLoop: @unchecked Sendable {
             drainInbox()
             curl_multi_perform(multi, &running)
             collectFinished()
+            for t in toWake { t.wake() }
+            toWake.removeAll(keepingCapacity: true)
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
     }

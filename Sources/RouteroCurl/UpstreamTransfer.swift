@@ -29,6 +29,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
     var headerList: UnsafeMutableRawPointer?  // curl_slist*, freed by CurlLoop
     var headers: [(String, String)] = []
     var headDelivered = false
+    var wakePending = false
 
     init(request: UpstreamHTTPRequest, loop: CurlLoop) {
         self.request = request
@@ -88,8 +89,19 @@ public final class UpstreamTransfer: @unchecked Sendable {
             q.events.append(event)
             return true
         }
-        if accepted { ready.signal() }
+        // Wake the request thread once per loop iteration, not once per event: head, body and
+        // end usually arrive in one `curl_multi_perform`, and every wake-up is a context switch.
+        if accepted && !wakePending {
+            wakePending = true
+            loop.wakeLater(self)
+        }
         return accepted
+    }
+
+    /// Called on the loop thread at the end of an iteration.
+    func wake() {
+        wakePending = false
+        ready.signal()
     }
 
     /// Called on the loop thread after unpausing.

@@ -13,6 +13,7 @@ public final class FastCGIRequest: @unchecked Sendable {
     /// True once response headers were written: the status can no longer change.
     public private(set) var headCommitted = false
     private var failedWrite = false
+    private var bodyAtEOF = false
 
     init(raw: UnsafeMutablePointer<FCGX_Request>) {
         self.raw = raw
@@ -58,10 +59,11 @@ public final class FastCGIRequest: @unchecked Sendable {
     /// `CONTENT_LENGTH` is not trusted: a chunked upload reaches us without one (STACK.md §2).
     public func readBody(limit: Int) -> Body {
         var body: [UInt8] = []
-        if let declared = params["CONTENT_LENGTH"].flatMap({ Int($0) }), declared > 0, declared <= limit {
-            body.reserveCapacity(declared)
-        }
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        let declared = params["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0
+        if declared > 0, declared <= limit { body.reserveCapacity(declared) }
+        // Size the read buffer to the body nginx announced (it buffers the whole body, so the
+        // length is known): a 64 KiB buffer zeroed for a 200-byte body costs more than the read.
+        var chunk = [UInt8](repeating: 0, count: min(65536, max(1024, declared + 1)))
         var exceeded = false
         while true {
             let n = chunk.withUnsafeMutableBufferPointer { buf in
@@ -74,13 +76,14 @@ public final class FastCGIRequest: @unchecked Sendable {
             if body.count + Int(n) > limit { exceeded = true; body = []; continue }
             body.append(contentsOf: chunk[0..<Int(n)])
         }
+        bodyAtEOF = true
         return exceeded ? .tooLarge(limit: limit) : .complete(body)
     }
 
     /// Reads and discards whatever body is left. Finishing a request with unread body bytes
     /// corrupts a kept-alive FastCGI connection (STACK.md §2), so the server always calls this.
     func drainBody() {
-        _ = readBody(limit: 0)
+        if !bodyAtEOF { _ = readBody(limit: 0) }
     }
 
     /// True when the client (through nginx) has gone away or a write already failed.

@@ -101,7 +101,9 @@ public final class FastCGIServer: @unchecked Sendable {
             request.drainBody()
             FCGX_Finish_r(raw)
             active.subtract(1, ordering: .relaxed)
-            if waiting.load(ordering: .relaxed) >= configuration.minSpareThreads { break }
+            // Retire only well above the spare count: spawning and retiring around the same
+            // threshold would churn threads (each costs a clone and a stack mapping) under load.
+            if waiting.load(ordering: .relaxed) >= max(4 * configuration.minSpareThreads, 32) { break }
         }
         FCGX_Free(raw, 1)
     }

@@ -66,8 +66,13 @@ struct Exchange {
     }
 
     private static func newRequestID() -> String {
+        // Two 64-bit draws (each a getrandom call) give 24 hex digits, not one draw per digit.
         var rng = SystemRandomNumberGenerator()
         let hex = Array("0123456789abcdef")
-        return "req_" + String((0..<24).map { _ in hex[Int(rng.next() & 15)] })
+        let a = rng.next(), b = rng.next()
+        var id = "req_"
+        for i in 0..<16 { id.append(hex[Int((a >> (4 * UInt64(i))) & 15)]) }
+        for i in 0..<8 { id.append(hex[Int((b >> (4 * UInt64(i))) & 15)]) }
+        return id
     }
 }

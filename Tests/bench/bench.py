@@ -105,6 +105,24 @@ def proc_status(pid: int) -> dict:
     return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "threads": int(fields["Threads"])}
 
 
+def family(pid: int) -> list[int]:
+    """pid and its children (an nginx master and its workers)."""
+    kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid] + [int(k) for k in kids]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the given processes, in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def ttfb(port: int, path: str, body: dict, auth: str, n: int = 30) -> list[float]:
     data = json.dumps(body).encode()
     req = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {auth}\r\n"
@@ -185,11 +203,20 @@ def main() -> None:
         script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(BODY)}\n"
                           "wrk.headers['Content-Type'] = 'application/json'\n"
                           f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
+        groups = {
+            "front nginx": family(int((work / "stack" / "nginx.pid").read_text())),
+            "routero workers": list(stack.worker_pids().values()),
+            "mock nginx": family(instant.pid),
+        }
         for conns in (1, 64):
             for name, url in (("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions"),
                               ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions")):
                 log(f"wrk -c{conns} {name}")
+                before = {g: cpu_seconds(p) for g, p in groups.items()}
                 rows[(name, conns)] = wrk(url, conns, script)
+                spent = {g: cpu_seconds(p) - before[g] for g, p in groups.items()}
+                requests = rows[(name, conns)]["rps"] * SECONDS
+                rows[(name, conns)]["cpu_us"] = {g: 1e6 * v / requests for g, v in spent.items() if v > 0}
         worker_mem = {pid: proc_status(pid) for pid in stack.worker_pids().values()}
 
         log("streaming TTFB")
@@ -235,6 +262,10 @@ def main() -> None:
     for conns in (1, 64):
         a, b = rows[("a nginx->mock", conns)], rows[("b nginx->routero->mock", conns)]
         print(f"ratio b/a at c={conns}: throughput {b['rps'] / a['rps']:.2f}x, p50 {b['p50'] / a['p50']:.1f}x")
+    print("CPU per request (us), from /proc utime+stime over each wrk run:")
+    for (name, conns), r in rows.items():
+        parts = ", ".join(f"{g} {v:.0f}" for g, v in r.get("cpu_us", {}).items())
+        print(f"  {name:<24} c={conns:<3} {parts}")
     a1, b1 = rows[("a nginx->mock", 1)], rows[("b nginx->routero->mock", 1)]
     print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
     print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"

@@ -6,8 +6,9 @@ import Glibc
 /// A request is served by exactly one thread from accept to finish, so the class is not
 /// internally locked; it is `@unchecked Sendable` only so it can be handed to that thread.
 public final class FastCGIRequest: @unchecked Sendable {
-    /// The CGI parameters nginx sent (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, ...).
-    public let params: [String: String]
+    /// The CGI parameters nginx sent (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, ...), copied
+    /// into a dictionary on demand. Single lookups use ``param(_:)``, which copies only the value.
+    public var params: [String: String] { FastCGIRequest.copyParams(raw.pointee.envp) }
     private let raw: UnsafeMutablePointer<FCGX_Request>
     private var pendingHead: [UInt8]?
     /// True once response headers were written: the status can no longer change.
@@ -17,21 +18,37 @@ public final class FastCGIRequest: @unchecked Sendable {
 
     init(raw: UnsafeMutablePointer<FCGX_Request>) {
         self.raw = raw
-        self.params = FastCGIRequest.copyParams(raw.pointee.envp)
+    }
+
+    /// One CGI parameter, found by scanning libfcgi's `NAME=value` array in place: a request
+    /// reads half a dozen of its ~30 parameters, so building a dictionary per request (about
+    /// a hundred allocations) is wasted work. Valid until the request finishes.
+    public func param(_ name: String) -> String? {
+        guard var cursor = raw.pointee.envp else { return nil }
+        let key = Array(name.utf8)
+        while let entry = cursor.pointee {
+            let matches = key.withUnsafeBufferPointer { k in
+                strncmp(entry, UnsafeRawPointer(k.baseAddress!).assumingMemoryBound(to: CChar.self), k.count) == 0
+                    && entry[k.count] == CChar(UInt8(ascii: "="))
+            }
+            if matches { return String(cString: entry + key.count + 1) }
+            cursor += 1
+        }
+        return nil
     }
 
     /// The HTTP method, upper case.
-    public var method: String { params["REQUEST_METHOD"] ?? "GET" }
+    public var method: String { param("REQUEST_METHOD") ?? "GET" }
 
     /// The request path without the query string.
     public var path: String {
-        let uri = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
+        let uri = param("REQUEST_URI") ?? param("DOCUMENT_URI") ?? "/"
         if let q = uri.firstIndex(of: "?") { return String(uri[..<q]) }
         return uri
     }
 
     /// The raw query string (without `?`), empty when absent.
-    public var query: String { params["QUERY_STRING"] ?? "" }
+    public var query: String { param("QUERY_STRING") ?? "" }
 
     /// The value of HTTP request header `name` (case-insensitive), as nginx passed it.
     public func header(_ name: String) -> String? {
@@ -41,9 +58,9 @@ public final class FastCGIRequest: @unchecked Sendable {
                 key.unicodeScalars.append(Unicode.Scalar(ch >= 97 && ch <= 122 ? ch - 32 : ch))
             }
         }
-        if let v = params[key] { return v }
-        if name.lowercased() == "content-type" { return params["CONTENT_TYPE"] }
-        if name.lowercased() == "content-length" { return params["CONTENT_LENGTH"] }
+        if let v = param(key) { return v }
+        if name.lowercased() == "content-type" { return param("CONTENT_TYPE") }
+        if name.lowercased() == "content-length" { return param("CONTENT_LENGTH") }
         return nil
     }
 
@@ -59,7 +76,7 @@ public final class FastCGIRequest: @unchecked Sendable {
     /// `CONTENT_LENGTH` is not trusted: a chunked upload reaches us without one (STACK.md §2).
     public func readBody(limit: Int) -> Body {
         var body: [UInt8] = []
-        let declared = params["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0
+        let declared = param("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
         if declared > 0, declared <= limit { body.reserveCapacity(declared) }
         // Size the read buffer to the body nginx announced (it buffers the whole body, so the
         // length is known): a 64 KiB buffer zeroed for a 200-byte body costs more than the read.

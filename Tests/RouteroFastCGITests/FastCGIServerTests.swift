@@ -141,4 +141,32 @@ struct FastCGIServerTests {
         let response = String(decoding: client.readResponse(), as: UTF8.self)
         #expect(response == "Status: 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: 1\n\n")
     }
+
+    @Test func keptConnectionsServeSeveralRequestsAndNeverStarveNewOnes() throws {
+        let (server, path) = try start("kept") { req in
+            req.respond(status: 200, headers: [], body: Array("n=\(req.query)".utf8))
+        }
+        defer { server.stopAccepting() }
+        // More idle kept connections than the pool's spare threads (2): each parks a thread.
+        let kept = (0..<6).compactMap { _ in FastCGITestClient(unixPath: path) }
+        #expect(kept.count == 6)
+        for round in 0..<3 {
+            for (i, c) in kept.enumerated() {
+                c.send(params: [("REQUEST_METHOD", "GET"), ("QUERY_STRING", "\(round)-\(i)")], body: [],
+                       keepConnection: true)
+                let response = String(decoding: c.readResponse(), as: UTF8.self)
+                #expect(response.hasSuffix("n=\(round)-\(i)"))
+            }
+        }
+        // With all six parked, a brand-new connection is still accepted and answered.
+        let fresh = try #require(FastCGITestClient(unixPath: path))
+        fresh.send(params: [("REQUEST_METHOD", "GET"), ("QUERY_STRING", "fresh")], body: [])
+        #expect(String(decoding: fresh.readResponse(), as: UTF8.self).hasSuffix("n=fresh"))
+        #expect(server.keptIdle >= 6)
+        // nginx closing an idle kept connection frees its thread.
+        for c in kept { c.close() }
+        var waited = 0
+        while server.keptIdle > 0 && waited < 100 { usleep(20_000); waited += 1 }
+        #expect(server.keptIdle == 0)
+    }
 }

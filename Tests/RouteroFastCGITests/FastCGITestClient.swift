@@ -25,9 +25,10 @@ final class FastCGITestClient {
 
     func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func send(params: [(String, String)], body: [UInt8]) {
+    func send(params: [(String, String)], body: [UInt8], keepConnection: Bool = false) {
         var out: [UInt8] = []
-        out += record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])  // responder, no keep-conn
+        // Role responder; flags bit 0 is FCGI_KEEP_CONN, what nginx sends with fastcgi_keep_conn on.
+        out += record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         var p: [UInt8] = []
         for (k, v) in params { p += length(k.utf8.count) + length(v.utf8.count) + Array(k.utf8) + Array(v.utf8) }
         out += record(type: 4, content: p) + record(type: 4, content: [])

@@ -189,7 +189,7 @@ class Stack:
             pids = self.worker_pids()
             if len(pids) == self.workers and all(pid_alive(p) for p in pids.values()) and \
                     all((self.state / f"w{i}.sock").exists() for i in pids):
-                time.sleep(2.5)  # nginx fail_timeout for a worker that was down
+                time.sleep(0.5)  # let the new worker's threads reach accept()
                 return
             time.sleep(0.1)
         raise AssertionError(f"workers not back up within {timeout}s:\n{self.stderr_tail()}")

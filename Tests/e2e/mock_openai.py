@@ -177,10 +177,13 @@ class Mock:
     def __init__(self, key: str, keyless: list[str], echo_key: bool, chunk_delay: float):
         self.key, self.keyless, self.echo_key, self.chunk_delay = key, keyless, echo_key, chunk_delay
         self.calls: list[dict] = []
+        self.connections = 0
 
     # -- connection loop --------------------------------------------------------------------
 
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        conn = self.connections  # serial number: lets tests see whether callers reuse connections
         try:
             while True:
                 try:
@@ -190,7 +193,7 @@ class Mock:
                     return
                 if req is None:
                     return
-                keep = await self.dispatch(req, reader, writer)
+                keep = await self.dispatch(req, reader, writer, conn)
                 if not keep or not req.keep_alive:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -210,7 +213,7 @@ class Mock:
         writer.write(response_head(status, headers + (extra or [])) + data)
         await writer.drain()
 
-    async def dispatch(self, req: Request, reader, writer) -> bool:
+    async def dispatch(self, req: Request, reader, writer, conn: int = 0) -> bool:
         """Handle one request; return whether the connection may be reused."""
         if req.path == "/_mock/calls":
             await self.send_json(writer, 200, self.calls, req.keep_alive)
@@ -226,7 +229,7 @@ class Mock:
         call = {"id": len(self.calls), "method": req.method, "path": req.path, "target": req.target,
                 "headers": dict(req.headers), "body": None, "model": None, "stream": False,
                 "auth_style": None, "auth_ok": False, "status": None, "started_at": time.time(),
-                "ended_at": None, "client_disconnected": False, "chunks_sent": 0}
+                "ended_at": None, "client_disconnected": False, "chunks_sent": 0, "connection": conn}
         self.calls.append(call)
         try:
             return await self.route(req, call, reader, writer)

@@ -86,6 +86,19 @@ def test_stream_is_incremental(stack):
     assert sum(g > 0.05 for g in gaps) >= 7, f"gaps {gaps}"
 
 
+def test_upstream_connections_are_reused(stack, mock):
+    """Sequential calls reuse pooled upstream connections (one libcurl multi loop per worker):
+    30 requests through 2 workers open at most a handful of connections to the provider."""
+    marker = unique("reuse")
+    client = stack.client()
+    for i in range(30):
+        client.chat.completions.create(model="mock-echo", messages=[{"role": "user", "content": f"{marker} {i}"}],
+                                       extra_headers={"Cache-Control": "no-cache"})
+    conns = {c["connection"] for c in mock.calls_with(marker)}
+    assert len(mock.calls_with(marker)) == 30
+    assert len(conns) <= 4, f"{len(conns)} upstream connections for 30 sequential requests"
+
+
 def test_auth_missing_and_wrong_key(stack):
     """No key or a wrong key -> 401 with an OpenAI error body (SDK: AuthenticationError)."""
     for key in ("", "sk-wrong-key"):

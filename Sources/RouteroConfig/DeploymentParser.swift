@@ -99,7 +99,6 @@ enum DeploymentParser {
         }
         if let node = map.take("stream_timeout") {
             deployment.streamTimeoutSeconds = try context.number(node, at: map.child("stream_timeout"))
-            context.markNotYetActive(map.child("stream_timeout"))
         }
         if let node = map.take("max_retries") {
             deployment.maxRetries = try context.int(node, at: map.child("max_retries"), in: 0...100,

@@ -30,7 +30,10 @@ extension Gateway {
             method: spec.method, url: spec.url, headers: spec.headers, body: spec.body,
             connectTimeoutSeconds: config.server.connectTimeoutSeconds))
         let provider = target.profile.id
-        let timeout = target.timeoutSeconds ?? config.server.upstreamTimeoutSeconds
+        // LiteLLM semantics: `stream_timeout` bounds a streaming call until the upstream answers,
+        // `timeout` a whole non-streaming call; both fall back to the server-wide timeout.
+        let timeout = (chat.stream ? target.streamTimeoutSeconds : nil) ?? target.timeoutSeconds
+            ?? config.server.upstreamTimeoutSeconds
         let deadline = Monotonic.now() + timeout
 
         // 1. Wait for the upstream's status line; the client sees nothing yet.

@@ -12,12 +12,18 @@ public struct UpstreamTarget: Sendable {
     public var deploymentID: String
     /// Per-deployment upstream timeout, if configured.
     public var timeoutSeconds: Double?
+    /// Per-deployment timeout for streaming calls until the upstream answers (LiteLLM
+    /// `stream_timeout`); falls back to ``timeoutSeconds``.
+    public var streamTimeoutSeconds: Double?
+    /// LiteLLM `drop_params`: drop parameters this provider cannot honour instead of answering 400.
+    public var dropUnsupportedParams: Bool
     /// Extra headers for this deployment; they override the provider's default headers.
     public var extraHeaders: [(String, String)]
 
     /// Creates a target. `apiBase` defaults to the profile's default base URL; a trailing `/` is removed.
     public init(profile: ProviderProfile, model: String, apiBase: String? = nil, apiKey: String? = nil,
-                deploymentID: String? = nil, timeoutSeconds: Double? = nil, extraHeaders: [(String, String)] = []) {
+                deploymentID: String? = nil, timeoutSeconds: Double? = nil, streamTimeoutSeconds: Double? = nil,
+                dropUnsupportedParams: Bool = false, extraHeaders: [(String, String)] = []) {
         self.profile = profile
         self.model = model
         var base = apiBase ?? profile.defaultBaseURL
@@ -26,6 +32,8 @@ public struct UpstreamTarget: Sendable {
         self.apiKey = apiKey
         self.deploymentID = deploymentID ?? "\(profile.id)/\(model)"
         self.timeoutSeconds = timeoutSeconds
+        self.streamTimeoutSeconds = streamTimeoutSeconds
+        self.dropUnsupportedParams = dropUnsupportedParams
         self.extraHeaders = extraHeaders
     }
 }

@@ -9,6 +9,8 @@ struct CredentialResolver: Sendable {
     let providers: [String: ProviderSettings]
     /// Process environment merged with LiteLLM `environment_variables`.
     let environment: [String: String]
+    /// The global `drop_params`; a deployment's own setting wins.
+    var dropParams = false
 
     /// The `providers.<name>` entry for any of the profile's names.
     func settings(for profile: ProviderProfile) -> ProviderSettings? {
@@ -46,6 +48,8 @@ struct CredentialResolver: Sendable {
         let headers = (shared?.extraHeaders ?? []).filter { !ownNames.contains($0.name.lowercased()) } + own
         return .success(UpstreamTarget(profile: profile, model: model, apiBase: base, apiKey: key,
                                        deploymentID: deployment?.id, timeoutSeconds: deployment?.timeoutSeconds,
+                                       streamTimeoutSeconds: deployment?.streamTimeoutSeconds,
+                                       dropUnsupportedParams: deployment?.dropParams ?? dropParams,
                                        extraHeaders: headers.map { ($0.name, $0.value) }))
     }
 }

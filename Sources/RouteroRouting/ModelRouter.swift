@@ -50,7 +50,8 @@ public struct ModelRouter: Sendable {
     /// - Throws: ``ConfigError`` for a deployment whose provider cannot be determined at all.
     public init(config: GatewayConfig, environment: [String: String]) throws(ConfigError) {
         let credentials = CredentialResolver(providers: config.providerSettings,
-                                             environment: config.mergedEnvironment(environment))
+                                             environment: config.mergedEnvironment(environment),
+                                             dropParams: config.dropParams)
         var warnings: [String] = []
         for id in config.providerSettings.keys.sorted() {
             switch ProviderResolution.resolve(model: id + "/x", customProvider: nil, hasAPIBase: false) {

@@ -33,6 +33,16 @@ struct QuirkTests {
         #expect(try send(body, to: "openai").body.isEmpty == false)
     }
 
+    @Test func dropParamsRemovesWhatTheProviderCannotHonour() throws {
+        let profile = try profile("groq")
+        let target = UpstreamTarget(profile: profile, model: "m", dropUnsupportedParams: true)
+        let spec = try OpenAICompatibleAdapter(profile: profile)
+            .makeChatRequest(fixtureRequest(#"{"model":"m","messages":[{}],"n":3,"top_p":0.5}"#), target: target)
+        let body = try bodyObject(spec)
+        #expect(body["n"] == nil)
+        #expect(body["top_p"] == .number("0.5"))
+    }
+
     @Test func fireworksPrefixesBareModelNames() throws {
         let bare = try bodyObject(send(#"{"model":"x","messages":[{}]}"#, to: "fireworks_ai", model: "llama-v3p1-8b"))
         #expect(bare["model"] == "accounts/fireworks/models/llama-v3p1-8b")

@@ -34,6 +34,20 @@ struct CredentialTests {
         #expect(router.warnings.isEmpty)
     }
 
+    @Test func timeoutsAndDropParamsReachTheTarget() throws {
+        let router = try makeRouter("""
+            drop_params: true
+            models:
+              - name: tuned
+                deployments: [{model: groq/a, api_key: k, timeout: 7, stream_timeout: 3}]
+              - name: strict
+                deployments: [{model: groq/b, api_key: k, drop_params: false}]
+            """, environment: [:])
+        let tuned = try router.plan(model: "tuned").attempts[0]
+        #expect(tuned.timeoutSeconds == 7 && tuned.streamTimeoutSeconds == 3 && tuned.dropUnsupportedParams)
+        #expect(try router.plan(model: "strict").attempts[0].dropUnsupportedParams == false)
+    }
+
     @Test func missingKeyWarnsAndAnswers500() throws {
         let router = try makeRouter("""
             models:

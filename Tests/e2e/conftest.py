@@ -25,6 +25,7 @@ MAIN_MODELS = {
     "mock-cut-3": {},
     "mock-slow-300": {},
     "mock-slow-3000": {"timeout": 1},      # deployment timeout below the mock's delay -> 504
+    "mock-slow-1500": {"timeout": 30, "stream_timeout": 0.5},  # only streaming calls time out
     "mock-long-10": {},
     "mock-long-20": {},
     "mock-long-100": {},

@@ -186,6 +186,20 @@ def test_upstream_slower_than_deployment_timeout_is_504(client):
     assert ei.value.status_code == 504
 
 
+def test_stream_timeout_applies_to_streaming_calls_only(client):
+    """LiteLLM semantics: `stream_timeout` (0.5 s) bounds a streaming call until the upstream
+    answers -> 504 before any event; the same deployment's `timeout` (30 s) lets a non-streaming
+    call wait out the mock's 1.5 s delay."""
+    with pytest.raises(openai.APIStatusError) as ei:
+        for _ in client.chat.completions.create(model="mock-slow-1500", stream=True,
+                                                messages=[{"role": "user", "content": unique("st")}]):
+            pass
+    assert ei.value.status_code == 504
+    r = client.chat.completions.create(model="mock-slow-1500", messages=[{"role": "user", "content": unique("st")}],
+                                       extra_headers={"Cache-Control": "no-cache"})
+    assert r.choices[0].message.content.startswith("echo: ")
+
+
 def test_upstream_slow_within_timeout_succeeds(client):
     """A slow (300 ms) upstream inside the timeout answers normally."""
     text = unique("slow")

@@ -3,12 +3,17 @@ public import RouteroCore
 extension OpenAICompatibleAdapter {
     /// Applies this provider's ``ProviderQuirks`` to a chat body in place. Fields no quirk touches keep
     /// their values and positions; renamed fields keep their position too.
-    /// - Throws: a 400 for requests the provider cannot serve (`n > 1` on single-choice providers).
-    public func applyQuirks(to body: inout JSONObject) throws(GatewayError) {
+    /// - Parameter dropUnsupported: LiteLLM's `drop_params`: remove what the provider cannot honour
+    ///   (`n > 1` on single-choice providers) instead of rejecting the request.
+    /// - Throws: a 400 for requests the provider cannot serve, unless `dropUnsupported`.
+    public func applyQuirks(to body: inout JSONObject, dropUnsupported: Bool = false) throws(GatewayError) {
         let quirks = profile.quirks
         if quirks.singleChoiceOnly, let n = body["n"]?.doubleValue, n > 1 {
-            throw .invalidRequest("\(profile.id) returns a single choice; 'n' must be 1.",
-                                  param: "n", code: "unsupported_parameter")
+            guard dropUnsupported else {
+                throw .invalidRequest("\(profile.id) returns a single choice; 'n' must be 1.",
+                                      param: "n", code: "unsupported_parameter")
+            }
+            body["n"] = nil
         }
         if quirks.renameMaxCompletionTokens { body.renameKey("max_completion_tokens", to: "max_tokens") }
         if quirks.stripStreamOptions { body["stream_options"] = nil }

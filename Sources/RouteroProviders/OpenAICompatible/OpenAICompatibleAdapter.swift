@@ -31,7 +31,7 @@ public struct OpenAICompatibleAdapter: Sendable {
         let base = try baseURL(for: target)
         var body = request.body
         for field in Self.gatewayOnlyFields { body[field] = nil }
-        try applyQuirks(to: &body)
+        try applyQuirks(to: &body, dropUnsupported: target.dropUnsupportedParams)
         body["model"] = .string(upstreamModelID(target.model))
         return UpstreamRequestSpec(
             method: "POST", url: base + "/chat/completions",

@@ -86,6 +86,22 @@ def test_stream_is_incremental(stack):
     assert sum(g > 0.05 for g in gaps) >= 7, f"gaps {gaps}"
 
 
+def test_unknown_fields_are_forwarded_unchanged(client, mock):
+    """Fields the gateway does not know reach an OpenAI-format upstream unchanged and in order
+    (nested objects, exact number text), with only the model replaced."""
+    text = unique("fields")
+    client.chat.completions.create(
+        model="mock-echo", messages=[{"role": "user", "content": text}], temperature=0.25,
+        extra_body={"vendor_knob": {"z": 1, "a": [1.50, "x"]}, "seed": 12345678901234567890},
+        extra_headers={"Cache-Control": "no-cache"})
+    [call] = mock.calls_with(text)
+    body = call["body"]
+    assert body["vendor_knob"] == {"z": 1, "a": [1.5, "x"]}
+    assert body["seed"] == 12345678901234567890, "big integers must not be rounded through a double"
+    assert body["model"] == "mock-echo" and body["temperature"] == 0.25
+    assert list(body)[-2:] == ["vendor_knob", "seed"], f"field order changed: {list(body)}"
+
+
 def test_upstream_connections_are_reused(stack, mock):
     """Sequential calls reuse pooled upstream connections (one libcurl multi loop per worker):
     30 requests through 2 workers open at most a handful of connections to the provider."""

@@ -18,6 +18,8 @@ struct StreamRelay {
     let keepAliveSeconds = 15.0
 
     private static let doneEvent = Array("data: [DONE]\n\n".utf8)
+    /// The largest single event accepted from an upstream (a chunk is normally well under 64 KiB).
+    static let maxEventBytes = 16 << 20
     private static let keepAlive = Array(": keep-alive\n\n".utf8)
 
     func run(_ x: inout Exchange) -> AttemptOutcome {
@@ -73,6 +75,13 @@ struct StreamRelay {
             switch event {
             case .body(let bytes):
                 if !forward(parser.feed(bytes), &x) { transfer.cancel(); note(&x, events, "client_gone"); return .clientGone }
+                if parser.bufferedBytes > Self.maxEventBytes {
+                    transfer.cancel()
+                    endWithError(&x, "upstream_event_too_large",
+                                 "\(target.profile.id): an upstream event exceeded \(Self.maxEventBytes) bytes")
+                    note(&x, events, "event_too_large")
+                    return .delivered(body: nil)
+                }
             case .end:
                 _ = forward(parser.finish(), &x)
                 if sawDone {

@@ -132,4 +132,14 @@ struct SSEParserTests {
         #expect(String(decoding: SSEEvent(data: "").encoded(), as: UTF8.self) == "data: \n\n")
         #expect(String(decoding: SSEEvent(data: "a\r\nb").encoded(), as: UTF8.self) == "data: a\ndata: b\n\n")
     }
+
+    @Test func bufferedBytesCountsAnIncompleteEventAndResets() {
+        var parser = SSEParser()
+        #expect(parser.feed(Array("data: abc".utf8)).isEmpty)
+        #expect(parser.bufferedBytes == 9)
+        #expect(parser.feed(Array("\ndata: de".utf8)).isEmpty)
+        #expect(parser.bufferedBytes >= 5)
+        #expect(parser.feed(Array("\n\n".utf8)) == [SSEEvent(data: "abc\nde")])
+        #expect(parser.bufferedBytes == 0)
+    }
 }

@@ -28,6 +28,10 @@ public struct SSEParser: Sendable {
     /// Whether any comment line has been seen.
     public var sawComment: Bool { commentCount > 0 }
 
+    /// Bytes held for an event that is not complete yet; a relay bounds this so an upstream that
+    /// never ends a line or an event cannot grow memory without limit.
+    public var bufferedBytes: Int { partialLine.count + dataBuffer.count }
+
     /// Creates a parser at the start of a stream.
     public init() {}
 

@@ -58,6 +58,18 @@ def main_config(mock_port: int) -> str:
         lines += [f"  - name: {name}",
                   f"    deployments: [{{model: openai/{name}, api_base: \"http://127.0.0.1:{mock_port}/v1\", "
                   f"api_key: os.environ/MOCK_UPSTREAM_KEY{keys}}}]"]
+    # Groups whose first deployment (order 1) fails before answering: the gateway must move on
+    # to the next one (order 2) before anything reaches the client.
+    for name, first in (("failover-500", "mock-500"), ("failover-429", "mock-429"),
+                        ("failover-down", None)):
+        base = f"http://127.0.0.1:{mock_port}/v1"
+        first_base = "http://127.0.0.1:1/v1" if first is None else base  # port 1: connection refused
+        lines += [f"  - name: {name}",
+                  "    deployments:",
+                  f"      - {{model: openai/{first or 'mock-echo'}, api_base: \"{first_base}\", "
+                  "api_key: os.environ/MOCK_UPSTREAM_KEY, order: 1}",
+                  f"      - {{model: openai/mock-echo, api_base: \"{base}\", "
+                  "api_key: os.environ/MOCK_UPSTREAM_KEY, order: 2}"]
     return "\n".join(lines) + "\n"
 
 

@@ -86,6 +86,23 @@ def test_stream_is_incremental(stack):
     assert sum(g > 0.05 for g in gaps) >= 7, f"gaps {gaps}"
 
 
+@pytest.mark.parametrize("group,first_calls", [("failover-500", 1), ("failover-429", 1), ("failover-down", 0)])
+def test_failed_first_deployment_is_retried_on_the_next(client, mock, group, first_calls):
+    """Nothing is committed before an upstream answers: a 500, a 429 or a refused connection
+    from the group's first deployment moves on to the next one, and the client sees only the
+    success -- for a streaming call too."""
+    text = unique("fo")
+    r = client.chat.completions.create(model=group, messages=[{"role": "user", "content": text}],
+                                       extra_headers={"Cache-Control": "no-cache"})
+    assert r.choices[0].message.content == "echo: " + text
+    models = [c["model"] for c in mock.calls_with(text)]
+    assert models.count("mock-echo") == 1 and len(models) == first_calls + 1, models
+    stext = unique("fos")
+    chunks = list(client.chat.completions.create(model=group, stream=True,
+                                                 messages=[{"role": "user", "content": stext}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: " + stext
+
+
 def test_unknown_fields_are_forwarded_unchanged(client, mock):
     """Fields the gateway does not know reach an OpenAI-format upstream unchanged and in order
     (nested objects, exact number text), with only the model replaced."""

@@ -32,6 +32,8 @@ MAIN_MODELS = {
     "mock-long-60-524288": {},             # 60 x 512 KiB events: more than all the buffers on the way
     "mock-huge-512": {},
 }
+# Failover groups: name -> the model of the failing order-1 deployment (None: connection refused).
+FAILOVER_GROUPS = {"failover-500": "mock-500", "failover-429": "mock-429", "failover-down": None}
 MAX_BODY_BYTES = 262144                    # the 413 test sends more than this
 
 # OpenAI-compatible provider rows exercised through the gateway (prefix = path on the mock).
@@ -60,8 +62,7 @@ def main_config(mock_port: int) -> str:
                   f"api_key: os.environ/MOCK_UPSTREAM_KEY{keys}}}]"]
     # Groups whose first deployment (order 1) fails before answering: the gateway must move on
     # to the next one (order 2) before anything reaches the client.
-    for name, first in (("failover-500", "mock-500"), ("failover-429", "mock-429"),
-                        ("failover-down", None)):
+    for name, first in FAILOVER_GROUPS.items():
         base = f"http://127.0.0.1:{mock_port}/v1"
         first_base = "http://127.0.0.1:1/v1" if first is None else base  # port 1: connection refused
         lines += [f"  - name: {name}",

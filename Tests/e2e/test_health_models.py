@@ -7,7 +7,7 @@ import urllib.request
 
 import openai
 
-from conftest import MAIN_MODELS
+from conftest import FAILOVER_GROUPS, MAIN_MODELS
 from helpers import MASTER_KEY, REPO, chat_body, raw_request, unique
 
 
@@ -45,7 +45,8 @@ def test_models_lists_configured_names(client):
     """GET /v1/models returns every configured model group in OpenAI's list shape."""
     models = client.models.list()
     ids = [m.id for m in models.data]
-    assert set(ids) == set(MAIN_MODELS), ids
+    assert ids == list(MAIN_MODELS) + list(FAILOVER_GROUPS), "configured names, in file order"
+
     assert all(m.object == "model" for m in models.data)
 
 

@@ -1,6 +1,7 @@
 // The provider table. Adding an OpenAI-compatible provider is one row here; the conformance test in
 // RouteroProvidersTests runs every row, so a malformed row fails the build's tests, not production.
-// Sources: docs/reference "OpenAI-compatible long tail" §9.1 (base URLs, env names) and §9.2 (quirks).
+// Sources: the providers' public API references (base URLs, key variables) and the quirks other
+// gateways encoded for them; each flag below is exercised by RouteroProvidersTests.
 
 extension ProviderCatalog {
     /// Mistral's API rejects unknown fields (422) and names two parameters differently.

@@ -40,10 +40,11 @@ let package = Package(
                 dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders"],
                 swiftSettings: strict),
 
-        // Wrappers over C libraries: the only targets with unsafe pointer code.
-        .target(name: "RouteroFastCGI", dependencies: ["CFastCGI"], swiftSettings: strict),
-        .target(name: "RouteroCurl", dependencies: ["CCurl"], swiftSettings: strict),
-        .target(name: "RouteroRedis", dependencies: ["CHiredis"], swiftSettings: strict),
+        // Wrappers over C libraries and POSIX: the only targets with unsafe pointer code.
+        .target(name: "RouteroSystem", swiftSettings: strict),
+        .target(name: "RouteroFastCGI", dependencies: ["CFastCGI", "RouteroSystem"], swiftSettings: strict),
+        .target(name: "RouteroCurl", dependencies: ["CCurl", "RouteroSystem"], swiftSettings: strict),
+        .target(name: "RouteroRedis", dependencies: ["CHiredis", "RouteroSystem"], swiftSettings: strict),
 
         // Shared state over Redis: the response cache.
         .target(name: "RouteroState", dependencies: ["RouteroCore", "RouteroRedis"],
@@ -51,19 +52,20 @@ let package = Package(
         // HTTP semantics on top of FastCGI: endpoints, auth, executor, SSE relay.
         .target(name: "RouteroGateway",
                 dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders", "RouteroRouting",
-                               "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState"],
+                               "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState", "RouteroSystem"],
                 swiftSettings: strict),
         // The worker executable.
-        .executableTarget(name: "routero", dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore"],
+        .executableTarget(name: "routero", dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore", "RouteroSystem"],
                           swiftSettings: strict),
 
         .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
         .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig"]),
         .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders"]),
         .testTarget(name: "RouteroRoutingTests", dependencies: ["RouteroRouting"]),
-        .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI"]),
-        .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl"]),
-        .testTarget(name: "RouteroRedisTests", dependencies: ["RouteroRedis"]),
+        .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI", "RouteroSystem"]),
+        .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl", "RouteroSystem"]),
+        .testTarget(name: "RouteroRedisTests", dependencies: ["RouteroRedis", "RouteroSystem"]),
+        .testTarget(name: "RouteroGatewayTests", dependencies: ["RouteroGateway"]),
         .testTarget(name: "RouteroStateTests", dependencies: ["RouteroState", "RouteroCore", "RouteroRedis"]),
     ],
     swiftLanguageModes: [.v6]

@@ -40,12 +40,14 @@ enum CurlEasySetup {
         }
     }
 
-    /// Delivers the head for responses that had no body (e.g. 204): the header callback saw
-    /// the blank line, but an empty body never reached the write callback.
-    static func deliverHeadIfNeeded(_ t: UpstreamTransfer) {
+    /// Delivers the head once: at the blank line ending a final (non-1xx) header block, or at the
+    /// first body bytes or the end of a transfer if that was missed.
+    /// - Parameter finalOnly: skip interim 1xx heads (only the header callback can see those).
+    static func deliverHeadIfNeeded(_ t: UpstreamTransfer, finalOnly: Bool = false) {
         guard !t.headDelivered, let easy = t.easy else { return }
         var code = 0
         _ = routero_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        if finalOnly && code < 200 { return }
         t.headDelivered = true
         _ = t.push(.head(status: code, headers: t.headers), force: true)
     }
@@ -85,14 +87,7 @@ private let curlHeaderCallback: curl_write_callback = { data, size, count, conte
     if line.hasPrefix("HTTP/") {
         t.headers = []  // a new status line (after 1xx) starts a new header block
     } else if n <= 2, line.utf8.allSatisfy({ $0 == 13 || $0 == 10 }) {
-        if let easy = t.easy {
-            var code = 0
-            _ = routero_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
-            if code >= 200 && !t.headDelivered {
-                t.headDelivered = true
-                _ = t.push(.head(status: code, headers: t.headers), force: true)
-            }
-        }
+        CurlEasySetup.deliverHeadIfNeeded(t, finalOnly: true)
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters()

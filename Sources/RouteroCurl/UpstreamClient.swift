@@ -1,3 +1,5 @@
+import RouteroSystem
+
 /// Starts upstream HTTP transfers on the process's shared libcurl loop.
 ///
 /// ```swift
@@ -13,7 +15,7 @@ public final class UpstreamClient: Sendable {
     public init(maxConnections: Int) {
         loop = CurlLoop(maxConnections: maxConnections)
         let loop = self.loop
-        let started = LoopThread.start { loop.run() }
+        let started = NativeThread.detach { loop.run() }
         precondition(started, "cannot start the upstream I/O thread")
     }
 

@@ -1,5 +1,6 @@
 internal import CFastCGI
 import Glibc
+import RouteroSystem
 import Synchronization
 
 /// The listening socket nginx connects to: `unix:/path/to.sock` or `host:port`.

@@ -6,9 +6,6 @@ import Glibc
 /// A request is served by exactly one thread from accept to finish, so the class is not
 /// internally locked; it is `@unchecked Sendable` only so it can be handed to that thread.
 public final class FastCGIRequest: @unchecked Sendable {
-    /// The CGI parameters nginx sent (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, ...), copied
-    /// into a dictionary on demand. Single lookups use ``param(_:)``, which copies only the value.
-    public var params: [String: String] { FastCGIRequest.copyParams(raw.pointee.envp) }
     private let raw: UnsafeMutablePointer<FCGX_Request>
     private var pendingHead: [UInt8]?
     /// True once response headers were written: the status can no longer change.
@@ -172,18 +169,5 @@ public final class FastCGIRequest: @unchecked Sendable {
     private static func clean(_ s: String) -> String {
         if !s.utf8.contains(where: { $0 == 13 || $0 == 10 }) { return s }
         return String(s.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
-    }
-
-    private static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
-        var out: [String: String] = [:]
-        guard var cursor = envp else { return out }
-        while let entry = cursor.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                out[String(s[..<eq])] = String(s[s.index(after: eq)...])
-            }
-            cursor += 1
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 internal import CFastCGI
 import Glibc
+import RouteroSystem
 import Synchronization
 
 /// Serves FastCGI requests with an elastic pool of blocking threads.
@@ -137,15 +138,5 @@ public final class FastCGIServer: @unchecked Sendable {
                waiting.load(ordering: .relaxed) >= max(4 * configuration.minSpareThreads, 32) { break }
         }
         FCGX_Free(raw, 1)
-    }
-}
-
-/// Monotonic seconds, for deadlines that must not jump with the wall clock.
-public enum Monotonic {
-    /// Seconds since an arbitrary fixed point.
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

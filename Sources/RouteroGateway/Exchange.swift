@@ -1,5 +1,6 @@
 import RouteroCore
 import RouteroFastCGI
+import RouteroSystem
 import Glibc
 
 /// One request/response exchange: the FastCGI request plus what the access log line needs.

@@ -25,9 +25,9 @@ public final class Gateway: Sendable {
         self.router = try ModelRouter(config: config, environment: environment)
         self.upstream = UpstreamClient(maxConnections: config.server.maxConcurrentRequests)
         if let r = config.redis {
-            var endpoint = RedisEndpoint(host: r.host, port: r.port, password: r.password?.value, db: r.db,
+            let endpoint = RedisEndpoint(host: r.host, port: r.port, username: r.username,
+                                         password: r.password?.value, db: r.db,
                                          connectTimeoutMs: r.connectTimeoutMs, commandTimeoutMs: r.commandTimeoutMs)
-            endpoint.username = r.username
             let client = RedisClient(endpoint: endpoint)
             self.redis = client
             self.cache = config.cache.enabled

@@ -1,6 +1,7 @@
 import RouteroCore
 import RouteroCurl
 import RouteroFastCGI
+import RouteroSystem
 import RouteroProviders
 
 /// Relays an upstream OpenAI-format SSE stream to the client, one flush per upstream read.
@@ -41,7 +42,7 @@ struct StreamRelay {
             var out: [UInt8] = []
             for event in batch {
                 if event.data == "[DONE]" { sawDone = true }
-                if !sawFinish, event.data.contains("\"finish_reason\""), finishes(event.data) { sawFinish = true }
+                if !sawFinish, Self.finishes(event.data) { sawFinish = true }
                 if event.data.contains("\"error\"") {
                     var cleaned = event
                     cleaned.data = adapter.sanitize(event.data, target: target)
@@ -109,14 +110,24 @@ struct StreamRelay {
     }
 
     /// True when a chunk carries a non-null `finish_reason` in any choice.
-    private func finishes(_ data: String) -> Bool {
-        guard let chunk = try? JSON.parse(data), let choices = chunk.objectValue?["choices"]?.arrayValue else {
-            return false
+    ///
+    /// Every OpenAI chunk has the key (`"finish_reason":null` until the last one), so this scans
+    /// the bytes for a value other than `null` instead of parsing each chunk's JSON.
+    static func finishes(_ data: String) -> Bool {
+        let key = Array("\"finish_reason\"".utf8)
+        let bytes = Array(data.utf8)
+        var i = 0
+        while i + key.count <= bytes.count {
+            guard bytes[i] == key[0], Array(bytes[i..<i + key.count]) == key else { i += 1; continue }
+            var j = i + key.count
+            while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
+            guard j < bytes.count, bytes[j] == UInt8(ascii: ":") else { i = j; continue }  // a value, not a key
+            j += 1
+            while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
+            if j < bytes.count, bytes[j] != UInt8(ascii: "n") { return true }
+            i = j
         }
-        return choices.contains { choice in
-            if let reason = choice.objectValue?["finish_reason"], !reason.isNull { return true }
-            return false
-        }
+        return false
     }
 
     private func endWithError(_ x: inout Exchange, _ code: String, _ message: String) {

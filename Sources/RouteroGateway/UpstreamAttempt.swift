@@ -1,6 +1,7 @@
 import RouteroCore
 import RouteroCurl
 import RouteroFastCGI
+import RouteroSystem
 import RouteroProviders
 
 /// How one attempt at one deployment ended.
@@ -74,8 +75,10 @@ extension Gateway {
         case .complete(let b): body = b
         case .stopped(let outcome): return outcome
         }
-        var extra = [("x-routero-cache", cacheKey == nil ? (cache == nil ? "off" : "bypass") : "miss")]
-        if chat.stream { extra = [] }
+        // A streaming request answered with a plain body is passed on as is; the cache never
+        // applies to streams, so it gets no cache header.
+        let cacheState = cacheKey != nil ? "miss" : (cache == nil ? "off" : "bypass")
+        let extra = chat.stream ? [] : [("x-routero-cache", cacheState)]
         x.note("upstream_status", String(status))
         x.sendBody(status, body, contentType: contentType, extraHeaders: extra)
         return .delivered(body: status == 200 ? body : nil)

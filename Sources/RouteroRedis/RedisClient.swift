@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import RouteroSystem
 import Synchronization
 
 /// A thread-safe Redis client: a bounded pool of blocking connections plus a circuit breaker.
@@ -30,13 +31,13 @@ public final class RedisClient: Sendable {
 
     /// The last connection error while the circuit is open, nil when Redis looks healthy.
     public var lastError: String? {
-        breaker.withLock { $0.openUntil > Self.now() ? $0.lastError : nil }
+        breaker.withLock { $0.openUntil > Monotonic.now() ? $0.lastError : nil }
     }
 
     /// Runs one command. `idempotent` commands are retried once on a fresh connection when a
     /// pooled connection turns out to be dead (e.g. Redis restarted since it was opened).
     public func command(_ args: [[UInt8]], idempotent: Bool = true) throws(RedisError) -> RedisReply {
-        let open = breaker.withLock { $0.openUntil > Self.now() ? $0.lastError : nil }
+        let open = breaker.withLock { $0.openUntil > Monotonic.now() ? $0.lastError : nil }
         if let open { throw RedisError(kind: .unavailable, message: "circuit open: \(open)") }
         let wait = DispatchTime.now() + .milliseconds(endpoint.commandTimeoutMs)
         if permits.wait(timeout: wait) == .timedOut {
@@ -89,14 +90,8 @@ public final class RedisClient: Sendable {
 
     private func trip(_ message: String) {
         breaker.withLock {
-            $0.openUntil = Self.now() + retryIntervalSeconds
+            $0.openUntil = Monotonic.now() + retryIntervalSeconds
             $0.lastError = message
         }
-    }
-
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -9,10 +9,11 @@ public struct RedisEndpoint: Sendable, CustomStringConvertible {
     public var connectTimeoutMs: Int
     public var commandTimeoutMs: Int
 
-    public init(host: String, port: Int, password: String? = nil, db: Int = 0,
+    public init(host: String, port: Int, username: String? = nil, password: String? = nil, db: Int = 0,
                 connectTimeoutMs: Int = 200, commandTimeoutMs: Int = 250) {
         self.host = host
         self.port = port
+        self.username = username
         self.password = password
         self.db = db
         self.connectTimeoutMs = connectTimeoutMs

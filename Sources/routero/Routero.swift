@@ -4,6 +4,7 @@ import RouteroConfig
 import RouteroCore
 import RouteroFastCGI
 import RouteroGateway
+import RouteroSystem
 import Glibc
 
 @main
@@ -74,7 +75,7 @@ struct Routero {
     }
 
     static func load(_ options: Command.Options) -> GatewayConfig {
-        let environment = ProcessEnvironment.current()
+        let environment = CStringPairs.dictionary(environ)
         do {
             let redis = try options.redisURL.map { url throws(ConfigError) in
                 try RedisSettings.parse(url: url, keyPath: "--redis")
@@ -87,7 +88,7 @@ struct Routero {
 
     static func makeGateway(_ config: GatewayConfig) -> Gateway {
         do {
-            return try Gateway(config: config, environment: config.mergedEnvironment(ProcessEnvironment.current()))
+            return try Gateway(config: config, environment: config.mergedEnvironment(CStringPairs.dictionary(environ)))
         } catch {
             fail("invalid configuration: \(error.description)", code: 1)
         }

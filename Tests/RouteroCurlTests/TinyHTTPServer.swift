@@ -1,4 +1,5 @@
 import Glibc
+import RouteroSystem
 import Synchronization
 
 /// A small blocking HTTP/1.1 server on 127.0.0.1:0 with keep-alive, for testing the upstream
@@ -133,18 +134,7 @@ final class TinyHTTPServer: @unchecked Sendable {
     }
 
     private func spawn(_ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { ctx in
-            Unmanaged<Box>.fromOpaque(ctx!).takeRetainedValue().body()
-            return nil
-        }, box)
-        pthread_detach(tid)
-    }
-
-    private final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        _ = NativeThread.detach(body)
     }
 }
 

@@ -1,14 +1,7 @@
 import Glibc
 @testable import RouteroCurl
+import RouteroSystem
 import Testing
-
-enum Monotonic {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
 
 @Suite(.serialized)
 struct UpstreamClientTests {

@@ -1,5 +1,6 @@
 import Glibc
 import RouteroFastCGI
+import RouteroSystem
 import Synchronization
 import Testing
 

@@ -5,13 +5,14 @@ import Glibc
 /// Swift's `Thread` lives in Foundation, which the worker does not link; pthreads are enough.
 /// The entry point is a global function (not a closure formed inside an actor-isolated context),
 /// because C calling into a main-actor-isolated closure traps at run time (STACK.md §1).
-enum NativeThread {
+public enum NativeThread {
     /// Runs `body` on a new detached thread. Returns false if the OS refused to create one.
-    static func detach(stackBytes: Int, _ body: @escaping @Sendable () -> Void) -> Bool {
+    /// - Parameter stackBytes: stack size; nil keeps the system default.
+    public static func detach(stackBytes: Int? = nil, _ body: @escaping @Sendable () -> Void) -> Bool {
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setstacksize(&attr, stackBytes)
+        if let stackBytes { pthread_attr_setstacksize(&attr, stackBytes) }
         pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var tid = pthread_t()

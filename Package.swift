@@ -55,18 +55,27 @@ let package = Package(
                                "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState", "RouteroSystem"],
                 swiftSettings: strict),
         // The worker executable.
-        .executableTarget(name: "routero", dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore", "RouteroSystem"],
+        .executableTarget(name: "routero",
+                          dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore", "RouteroFastCGI", "RouteroSystem"],
                           swiftSettings: strict),
 
+        // Test servers and clients shared by the test targets: a small HTTP server standing in
+        // for providers, a raw FastCGI client standing in for nginx, a throwaway redis-server.
+        .target(name: "RouteroTestSupport", dependencies: ["RouteroSystem"], path: "Tests/RouteroTestSupport"),
+
         .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
-        .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig"]),
-        .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders"]),
-        .testTarget(name: "RouteroRoutingTests", dependencies: ["RouteroRouting"]),
-        .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI", "RouteroSystem"]),
-        .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl", "RouteroSystem"]),
-        .testTarget(name: "RouteroRedisTests", dependencies: ["RouteroRedis", "RouteroSystem"]),
-        .testTarget(name: "RouteroGatewayTests", dependencies: ["RouteroGateway"]),
-        .testTarget(name: "RouteroStateTests", dependencies: ["RouteroState", "RouteroCore", "RouteroRedis"]),
+        .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig", "RouteroTestSupport"]),
+        .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders", "RouteroCore"]),
+        .testTarget(name: "RouteroRoutingTests",
+                    dependencies: ["RouteroRouting", "RouteroConfig", "RouteroCore", "RouteroProviders"]),
+        .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI", "RouteroSystem", "RouteroTestSupport"]),
+        .testTarget(name: "RouteroCurlTests", dependencies: ["RouteroCurl", "RouteroSystem", "RouteroTestSupport"]),
+        .testTarget(name: "RouteroRedisTests", dependencies: ["RouteroRedis", "RouteroSystem", "RouteroTestSupport"]),
+        .testTarget(name: "RouteroGatewayTests",
+                    dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore", "RouteroFastCGI", "RouteroSystem",
+                                   "RouteroTestSupport"]),
+        .testTarget(name: "RouteroStateTests",
+                    dependencies: ["RouteroState", "RouteroCore", "RouteroRedis", "RouteroTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

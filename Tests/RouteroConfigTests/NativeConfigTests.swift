@@ -1,4 +1,5 @@
 import RouteroConfig
+import RouteroTestSupport
 import Testing
 
 @Suite("Native schema")

@@ -1,6 +1,7 @@
 import Glibc
 @testable import RouteroCurl
 import RouteroSystem
+import RouteroTestSupport
 import Testing
 
 @Suite(.serialized)

@@ -2,6 +2,7 @@ import Glibc
 import RouteroFastCGI
 import RouteroSystem
 import Synchronization
+import RouteroTestSupport
 import Testing
 
 /// Runs the real FastCGI server on a temporary Unix socket and talks to it like nginx does.

@@ -1,6 +1,7 @@
 import Glibc
 import RouteroRedis
 import RouteroSystem
+import RouteroTestSupport
 import Testing
 
 @Suite(.serialized, .enabled(if: RedisServerProcess.available, "redis-server is not installed"))

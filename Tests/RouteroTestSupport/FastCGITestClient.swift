@@ -2,10 +2,10 @@ import Glibc
 
 /// A minimal FastCGI client speaking the wire protocol the way nginx does, so the server can be
 /// tested without nginx: BEGIN_REQUEST, PARAMS, STDIN; then STDOUT records until END_REQUEST.
-final class FastCGITestClient {
-    let fd: Int32
+public final class FastCGITestClient {
+    public let fd: Int32
 
-    init?(unixPath: String) {
+    public init?(unixPath: String) {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
@@ -23,9 +23,9 @@ final class FastCGITestClient {
 
     deinit { Glibc.close(fd) }
 
-    func close() { shutdown(fd, Int32(SHUT_RDWR)) }
+    public func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func send(params: [(String, String)], body: [UInt8], keepConnection: Bool = false) {
+    public func send(params: [(String, String)], body: [UInt8], keepConnection: Bool = false) {
         var out: [UInt8] = []
         // Role responder; flags bit 0 is FCGI_KEEP_CONN, what nginx sends with fastcgi_keep_conn on.
         out += record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
@@ -43,7 +43,7 @@ final class FastCGITestClient {
     }
 
     /// Reads STDOUT until END_REQUEST or EOF; returns the raw CGI response.
-    func readResponse() -> [UInt8] {
+    public func readResponse() -> [UInt8] {
         var stdout: [UInt8] = []
         while let (type, content) = readRecord() {
             if type == 6 { stdout += content }

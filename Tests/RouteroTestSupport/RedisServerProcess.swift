@@ -2,11 +2,11 @@ import Glibc
 
 /// A throwaway redis-server on a free loopback port, for tests against the real thing.
 /// Tests that need it are skipped when `redis-server` is not installed.
-final class RedisServerProcess {
-    let port: Int
+public final class RedisServerProcess {
+    public let port: Int
     private var pid: pid_t = 0
 
-    static var available: Bool { executable != nil }
+    public static var available: Bool { executable != nil }
 
     private static var executable: String? {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { access($0, X_OK) == 0 }
@@ -14,7 +14,7 @@ final class RedisServerProcess {
 
     /// Spawns with posix_spawn and stops with kill + waitpid: Foundation's `Process.waitUntilExit`
     /// needs a run loop and hung under swift-testing here.
-    init?(port fixedPort: Int? = nil) {
+    public init?(port fixedPort: Int? = nil) {
         guard let exe = Self.executable else { return nil }
         port = fixedPort ?? Self.freePort()
         let args = [exe, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -27,7 +27,7 @@ final class RedisServerProcess {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         guard pid > 0 else { return }
         kill(pid, SIGCONT)
         kill(pid, SIGKILL)
@@ -36,10 +36,10 @@ final class RedisServerProcess {
         pid = 0
     }
 
-    func pause() { kill(pid, SIGSTOP) }
-    func resume() { kill(pid, SIGCONT) }
+    public func pause() { kill(pid, SIGSTOP) }
+    public func resume() { kill(pid, SIGCONT) }
 
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
@@ -55,7 +55,7 @@ final class RedisServerProcess {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

@@ -4,10 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-struct FileHelperError: Error {}
+public struct FileHelperError: Error {}
 
 /// Writes a test file without Foundation (mode 0600, like a real secret file).
-func writeFile(_ path: String, _ text: String) throws {
+public func writeFile(_ path: String, _ text: String) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard fd >= 0 else { throw FileHelperError() }
     defer { close(fd) }
@@ -16,6 +16,6 @@ func writeFile(_ path: String, _ text: String) throws {
     guard written == bytes.count else { throw FileHelperError() }
 }
 
-func removeFile(_ path: String) {
+public func removeFile(_ path: String) {
     unlink(path)
 }

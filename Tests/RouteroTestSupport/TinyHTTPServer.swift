@@ -2,20 +2,53 @@ import Glibc
 import RouteroSystem
 import Synchronization
 
+/// One request as ``TinyHTTPServer`` read it.
+public struct TinyHTTPRequest: Sendable {
+    public let method: String
+    public let path: String
+    /// Header names lower-cased, in arrival order.
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.0 == lowered }?.1
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What a custom route answers.
+public enum TinyHTTPResponse: Sendable {
+    /// A complete response with `content-length` framing.
+    case full(status: Int, headers: [(String, String)], body: [UInt8])
+    /// A chunked response: each piece is sent as one HTTP chunk after `delayMs`; with
+    /// `dropAtEnd` the connection is closed without the terminating zero-length chunk.
+    case chunked(status: Int, headers: [(String, String)], pieces: [[UInt8]], delayMs: Int, dropAtEnd: Bool)
+
+    public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> TinyHTTPResponse {
+        .full(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+}
+
 /// A small blocking HTTP/1.1 server on 127.0.0.1:0 with keep-alive, for testing the upstream
-/// client without any other process. Routes by path:
+/// client and the gateway without any other process. A custom `handler` is asked first; when
+/// it returns nil, the built-in routes answer:
 /// - `/echo`: 200 with the request body, `content-length` framing
 /// - `/chunks/N`: N chunked pieces `piece-i;` 50 ms apart
 /// - `/big/N`: N bytes as fast as the socket takes them
 /// - `/status/N`: status N with a JSON error body
-final class TinyHTTPServer: @unchecked Sendable {
-    let port: Int
+public final class TinyHTTPServer: Sendable {
+    public let port: Int
     private let listenFD: Int32
-    let connections = Atomic<Int>(0)
-    let closedEarly = Atomic<Int>(0)
-    let bigBytesSent = Atomic<Int>(0)
+    private let handler: (@Sendable (TinyHTTPRequest) -> TinyHTTPResponse?)?
+    public let connections = Atomic<Int>(0)
+    public let closedEarly = Atomic<Int>(0)
+    public let bigBytesSent = Atomic<Int>(0)
+    private let recorded = Mutex<[TinyHTTPRequest]>([])
 
-    init() {
+    public init(handler: (@Sendable (TinyHTTPRequest) -> TinyHTTPResponse?)? = nil) {
+        self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -36,7 +69,12 @@ final class TinyHTTPServer: @unchecked Sendable {
         spawn { [self] in acceptLoop() }
     }
 
-    func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request received so far, in order.
+    public var requests: [TinyHTTPRequest] { recorded.withLock { $0 } }
+
+    public func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
 
     private func acceptLoop() {
         while true {
@@ -55,20 +93,53 @@ final class TinyHTTPServer: @unchecked Sendable {
             let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
             buffer.removeFirst(headEnd + 4)
             let lines = head.split(separator: "\r\n")
-            let path = lines.first.map { String($0.split(separator: " ")[1]) } ?? "/"
-            var length = 0
-            for line in lines.dropFirst() where line.lowercased().hasPrefix("content-length:") {
-                length = Int(line.split(separator: ":")[1].trimmingCharacters(in: " ")) ?? 0
+            let requestLine = lines.first.map { $0.split(separator: " ").map(String.init) } ?? []
+            let method = requestLine.first ?? "GET"
+            let path = requestLine.count > 1 ? requestLine[1] : "/"
+            var headers: [(String, String)] = []
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: " ")))
             }
+            let length = headers.first { $0.0 == "content-length" }.flatMap { Int($0.1) } ?? 0
             while buffer.count < length {
                 var chunk = [UInt8](repeating: 0, count: 65536)
                 let n = read(fd, &chunk, chunk.count)
                 if n <= 0 { return }
                 buffer += chunk[0..<n]
             }
-            let body = Array(buffer[0..<length])
+            let request = TinyHTTPRequest(method: method, path: path, headers: headers, body: Array(buffer[0..<length]))
             buffer.removeFirst(length)
-            if !respond(fd, path: path, body: body) { return }
+            recorded.withLock { $0.append(request) }
+            if let custom = handler?(request) {
+                if !send(fd, custom) { return }
+                continue
+            }
+            if !respond(fd, path: path, body: request.body) { return }
+        }
+    }
+
+    private func send(_ fd: Int32, _ response: TinyHTTPResponse) -> Bool {
+        switch response {
+        case .full(let status, let headers, let body):
+            var head = "HTTP/1.1 \(status) X\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "Content-Length: \(body.count)\r\n\r\n"
+            return send(fd, head) && send(fd, body)
+        case .chunked(let status, let headers, let pieces, let delayMs, let dropAtEnd):
+            var head = "HTTP/1.1 \(status) X\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "Transfer-Encoding: chunked\r\n\r\n"
+            guard send(fd, head) else { return false }
+            for piece in pieces {
+                if delayMs > 0 { usleep(useconds_t(delayMs * 1000)) }
+                guard send(fd, String(piece.count, radix: 16) + "\r\n"), send(fd, piece), send(fd, "\r\n") else {
+                    closedEarly.add(1, ordering: .relaxed)
+                    return false
+                }
+            }
+            if dropAtEnd { return false }
+            return send(fd, "0\r\n\r\n")
         }
     }
 

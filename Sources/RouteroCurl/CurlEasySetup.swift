@@ -3,41 +3,60 @@ import Glibc
 
 /// Configures easy handles and holds the C callbacks (the only place with `Unmanaged` context).
 enum CurlEasySetup {
-    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer) {
+    /// Applies every option `t` needs; returns the first option libcurl refused. A refused option
+    /// must fail the attempt at once: carrying on would send a request without its URL, headers or
+    /// body (with POSTFIELDSIZE set and no POSTFIELDS, curl would even read the body from stdin).
+    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer) -> UpstreamFailure? {
         let r = t.request
         let context = Unmanaged.passUnretained(t).toOpaque()
-        _ = routero_curl_setopt_str(easy, CURLOPT_URL, r.url)
-        _ = routero_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)  // signals + threads don't mix
-        _ = routero_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
-        _ = routero_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
-        _ = routero_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeoutSeconds * 1000))
-        _ = routero_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
-        _ = routero_curl_setopt_writefn(easy, curlWriteCallback)
-        _ = routero_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
-        _ = routero_curl_setopt_headerfn(easy, curlHeaderCallback)
-        _ = routero_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context)
+        var failure: UpstreamFailure?
+        func check(_ code: CURLcode, _ option: String) {
+            if code != CURLE_OK, failure == nil {
+                failure = UpstreamFailure(kind: .other, message: "libcurl refused \(option): "
+                                          + String(cString: curl_easy_strerror(code)))
+            }
+        }
+        check(routero_curl_setopt_str(easy, CURLOPT_URL, r.url), "CURLOPT_URL")
+        check(routero_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")  // signals + threads don't mix
+        check(routero_curl_setopt_long(easy, CURLOPT_HTTP_VERSION, r.httpVersion.curlValue), "CURLOPT_HTTP_VERSION")
+        check(routero_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1), "CURLOPT_TCP_NODELAY")
+        check(routero_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "CURLOPT_TCP_KEEPALIVE")
+        check(routero_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, r.connectTimeoutMilliseconds),
+              "CURLOPT_CONNECTTIMEOUT_MS")
+        check(routero_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0), "CURLOPT_FOLLOWLOCATION")
+        check(routero_curl_setopt_writefn(easy, curlWriteCallback), "CURLOPT_WRITEFUNCTION")
+        check(routero_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context), "CURLOPT_WRITEDATA")
+        check(routero_curl_setopt_headerfn(easy, curlHeaderCallback), "CURLOPT_HEADERFUNCTION")
+        check(routero_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in r.headers {
-            list = curl_slist_append(list, "\(name): \(value)")
+            guard let grown = curl_slist_append(list, "\(name): \(value)") else {
+                failure = failure ?? UpstreamFailure(kind: .other, message: "curl_slist_append failed (out of memory)")
+                break
+            }
+            list = grown
         }
         // Large JSON bodies must not wait a second for a `100 Continue` the server never sends.
-        list = curl_slist_append(list, "Expect:")
+        if let grown = curl_slist_append(list, "Expect:") { list = grown }
         t.headerList = UnsafeMutableRawPointer(list)
-        _ = routero_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
+        check(routero_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "CURLOPT_HTTPHEADER")
 
         switch r.method {
         case "GET":
-            _ = routero_curl_setopt_long(easy, CURLOPT_HTTPGET, 1)
+            check(routero_curl_setopt_long(easy, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
         default:
-            if r.method != "POST" { _ = routero_curl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, r.method) }
-            _ = routero_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
+            if r.method != "POST" { check(routero_curl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, r.method), "CURLOPT_CUSTOMREQUEST") }
+            check(routero_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count)),
+                  "CURLOPT_POSTFIELDSIZE_LARGE")
             // COPYPOSTFIELDS: curl owns a copy, so Swift buffer lifetimes don't matter.
             r.body.withUnsafeBytes { raw in
-                _ = routero_curl_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS,
-                                            UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                check(routero_curl_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS,
+                                              UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)),
+                      "CURLOPT_COPYPOSTFIELDS")
             }
         }
+        return failure
     }
 
     /// Delivers the head once: at the blank line ending a final (non-1xx) header block, or at the

@@ -96,11 +96,19 @@ final class CurlLoop: @unchecked Sendable {
             return
         }
         t.easy = easy
-        CurlEasySetup.configure(easy, for: t)
         live[easy] = t
         transfers.add(1, ordering: .relaxed)
         active.add(1, ordering: .relaxed)
-        curl_multi_add_handle(multi, easy)
+        if let refused = CurlEasySetup.configure(easy, for: t) {
+            finish(t, with: .failed(refused), added: false)
+            return
+        }
+        let added = curl_multi_add_handle(multi, easy)
+        if added != CURLM_OK {
+            let reason = String(cString: curl_multi_strerror(added))
+            finish(t, with: .failed(UpstreamFailure(kind: .other, message: "curl_multi_add_handle failed: \(reason)")),
+                   added: false)
+        }
     }
 
     private func collectFinished() {
@@ -118,12 +126,14 @@ final class CurlLoop: @unchecked Sendable {
         }
     }
 
-    private func finish(_ t: UpstreamTransfer, with event: UpstreamEvent) {
+    /// - Parameter added: whether `t` made it into the multi handle (a transfer whose options
+    ///   were refused never does).
+    private func finish(_ t: UpstreamTransfer, with event: UpstreamEvent, added: Bool = true) {
         guard let easy = t.easy else { return }
         var connects = 0
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
-        curl_multi_remove_handle(multi, easy)
+        if added { curl_multi_remove_handle(multi, easy) }
         curl_easy_cleanup(easy)
         if let list = t.headerList { curl_slist_free_all(list.assumingMemoryBound(to: curl_slist.self)) }
         t.headerList = nil

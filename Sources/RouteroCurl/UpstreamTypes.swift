@@ -1,3 +1,21 @@
+internal import CCurl
+
+/// The HTTP version spoken to upstreams.
+public enum UpstreamHTTPVersion: String, Sendable, CaseIterable {
+    /// HTTP/1.1 only, one transfer per connection: pausing a slow client's transfer
+    /// (back-pressure) stalls only that connection.
+    case http1_1 = "1.1"
+    /// HTTP/2 over TLS where the server offers it (ALPN), else HTTP/1.1.
+    case http2 = "2"
+
+    var curlValue: Int {
+        switch self {
+        case .http1_1: Int(CURL_HTTP_VERSION_1_1)
+        case .http2: Int(CURL_HTTP_VERSION_2TLS)
+        }
+    }
+}
+
 /// What to send upstream. Built by a provider adapter; carried out by `UpstreamClient`.
 public struct UpstreamHTTPRequest: Sendable {
     public var method: String
@@ -6,14 +24,23 @@ public struct UpstreamHTTPRequest: Sendable {
     public var body: [UInt8]
     /// Connect timeout; every later deadline is enforced by the caller through `cancel()`.
     public var connectTimeoutSeconds: Double
+    public var httpVersion: UpstreamHTTPVersion
 
     public init(method: String, url: String, headers: [(String, String)], body: [UInt8],
-                connectTimeoutSeconds: Double = 10) {
+                connectTimeoutSeconds: Double = 10, httpVersion: UpstreamHTTPVersion = .http1_1) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.httpVersion = httpVersion
+    }
+
+    /// The connect timeout as libcurl takes it, clamped so an absurd configured value can never
+    /// trap in the Double-to-Int conversion.
+    var connectTimeoutMilliseconds: Int {
+        guard connectTimeoutSeconds.isFinite, connectTimeoutSeconds > 0 else { return 10_000 }
+        return Int(min(connectTimeoutSeconds, 86_400) * 1000)
     }
 }
 

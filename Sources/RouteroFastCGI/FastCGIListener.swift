@@ -4,7 +4,7 @@ import RouteroSystem
 import Synchronization
 
 /// The listening socket nginx connects to: `unix:/path/to.sock` or `host:port`.
-public final class FastCGIListener: @unchecked Sendable {
+public final class FastCGIListener: Sendable {
     /// Why the socket could not be opened.
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String

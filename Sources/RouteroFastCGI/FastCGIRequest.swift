@@ -12,6 +12,10 @@ public final class FastCGIRequest: @unchecked Sendable {
     public private(set) var headCommitted = false
     private var failedWrite = false
     private var bodyAtEOF = false
+    /// Set when the handler used the response out of order (e.g. a second head after the first
+    /// went out). Such a request is ended, its connection closed, and the gateway logs this; one
+    /// request's bug must never take the process down.
+    public private(set) var misuse: String?
 
     init(raw: UnsafeMutablePointer<FCGX_Request>) {
         self.raw = raw
@@ -119,7 +123,12 @@ public final class FastCGIRequest: @unchecked Sendable {
     /// The head goes out together with the first body bytes: a flush holding only a header
     /// record whose length is not a multiple of 8 makes nginx sit on the headers (STACK.md §2).
     public func setHead(status: Int, headers: [(String, String)]) {
-        precondition(!headCommitted, "response head already sent")
+        guard !headCommitted else {
+            // Writing on would splice a second response into the first one's body.
+            misuse = misuse ?? "a response head (status \(status)) was set after the head had been sent"
+            failedWrite = true
+            return
+        }
         var text = "Status: \(status) \(HTTPStatus.reason(status))\r\n"
         for (name, value) in headers {
             text += "\(Self.clean(name)): \(Self.clean(value))\r\n"

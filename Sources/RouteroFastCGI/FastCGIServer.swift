@@ -12,19 +12,33 @@ import Synchronization
 /// connection and waits on it for the next request; such parked threads are not counted as
 /// accepting, so the pool still grows and an idle kept connection can never starve new ones
 /// (the thread-per-connection trap in STACK.md §2).
-public final class FastCGIServer: @unchecked Sendable {
+///
+/// Admission: at most `maxConcurrentRequests` requests run the handler at once. One more is
+/// answered at once by the `overloaded` handler (an error with `retry-after`), instead of waiting
+/// in the listen backlog until nginx gives up on it.
+public final class FastCGIServer: Sendable {
     /// Tunables of the thread pool.
     public struct Configuration: Sendable {
         /// Threads that wait in accept even when idle.
         public var minSpareThreads: Int
-        /// Upper bound on threads, i.e. on concurrent requests; further connections wait in
-        /// the listen backlog.
+        /// Requests that run the handler at once; further ones get the `overloaded` answer.
+        public var maxConcurrentRequests: Int
+        /// Hard bound on threads: running requests, threads parked on kept connections and
+        /// threads answering `overloaded`. Past it, connections wait in the listen backlog.
         public var maxThreads: Int
         /// Stack size per request thread.
         public var threadStackBytes: Int
-        public init(minSpareThreads: Int = 8, maxThreads: Int = 4096, threadStackBytes: Int = 512 * 1024) {
+        /// Test seam: runs right after `FCGX_Accept_r` returns, before any counter changes, so a
+        /// test can hold a thread where a preemption would otherwise be needed to expose a race.
+        var afterAccept: (@Sendable () -> Void)?
+
+        /// - Parameter maxThreads: defaults to `maxConcurrentRequests + 1024`, room for nginx's
+        ///   idle kept connections (its upstream `keepalive` per nginx worker process) and rejections.
+        public init(minSpareThreads: Int = 8, maxConcurrentRequests: Int = 4096, maxThreads: Int? = nil,
+                    threadStackBytes: Int = 512 * 1024) {
             self.minSpareThreads = minSpareThreads
-            self.maxThreads = maxThreads
+            self.maxConcurrentRequests = maxConcurrentRequests
+            self.maxThreads = maxThreads ?? maxConcurrentRequests + 1024
             self.threadStackBytes = threadStackBytes
         }
     }
@@ -32,22 +46,33 @@ public final class FastCGIServer: @unchecked Sendable {
     private let listener: FastCGIListener
     private let configuration: Configuration
     private let handler: @Sendable (FastCGIRequest) -> Void
+    private let overloaded: @Sendable (FastCGIRequest) -> Void
     private let waiting = Atomic<Int>(0)
     private let threads = Atomic<Int>(0)
+    /// Requests between accept and finish, admitted or not (what drain waits for).
     private let active = Atomic<Int>(0)
+    /// Requests running the handler (what admission limits).
+    private let admitted = Atomic<Int>(0)
     private let parked = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
     /// Creates a server on an open listener; `handler` runs on a request thread per request.
+    /// - Parameter overloaded: answers a request that arrives while `maxConcurrentRequests` are
+    ///   running; by default a plain-text 503 with `retry-after: 1`.
     public init(listener: FastCGIListener, configuration: Configuration,
-                handler: @escaping @Sendable (FastCGIRequest) -> Void) {
+                handler: @escaping @Sendable (FastCGIRequest) -> Void,
+                overloaded: (@Sendable (FastCGIRequest) -> Void)? = nil) {
         self.listener = listener
         self.configuration = configuration
         self.handler = handler
+        self.overloaded = overloaded ?? { request in
+            request.respond(status: 503, headers: [("Content-Type", "text/plain"), ("Retry-After", "1")],
+                            body: Array("overloaded\n".utf8))
+        }
     }
 
-    /// Requests being handled right now.
-    public var inFlight: Int { active.load(ordering: .relaxed) }
+    /// Requests being handled right now (admitted or being rejected).
+    public var inFlight: Int { active.load(ordering: .sequentiallyConsistent) }
     /// Threads alive in the pool.
     public var threadCount: Int { threads.load(ordering: .relaxed) }
 
@@ -64,19 +89,27 @@ public final class FastCGIServer: @unchecked Sendable {
     }
 
     /// Idle kept connections, each waiting for nginx's next request on it.
-    public var keptIdle: Int { parked.load(ordering: .relaxed) }
+    public var keptIdle: Int { parked.load(ordering: .sequentiallyConsistent) }
 
-    /// Waits until no request is in flight and nginx has closed its idle kept connections (its
-    /// upstream `keepalive_timeout`), or `seconds` pass; returns the requests left in flight.
+    /// Waits until no request is in flight, no thread is still inside accept, and nginx has
+    /// closed its idle kept connections (its upstream `keepalive_timeout`), or `seconds` pass;
+    /// returns the requests left in flight.
     ///
     /// Exiting while nginx still holds an idle kept connection would race with a request it
-    /// sends on it at that moment, which nginx does not retry for POST.
+    /// sends on it at that moment, which nginx does not retry for POST. A thread still inside
+    /// accept may hold a connection it has not counted yet; after `stopAccepting` every such
+    /// thread returns promptly, so waiting for them costs nothing.
     public func waitForDrain(seconds: Double) -> Int {
         let deadline = Monotonic.now() + seconds
-        while (inFlight > 0 || keptIdle > 0) && Monotonic.now() < deadline {
+        while busy && Monotonic.now() < deadline {
             usleep(20_000)
         }
         return inFlight
+    }
+
+    private var busy: Bool {
+        active.load(ordering: .sequentiallyConsistent) > 0 || parked.load(ordering: .sequentiallyConsistent) > 0
+            || waiting.load(ordering: .sequentiallyConsistent) > 0
     }
 
     private func spawn() {
@@ -95,42 +128,57 @@ public final class FastCGIServer: @unchecked Sendable {
         let raw = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { raw.deallocate(); threads.subtract(1, ordering: .relaxed) }
         FCGX_InitRequest(raw, listener.fd, 0)
+        // Counter order matters for drain: a request is counted as active before the thread
+        // stops counting as parked or waiting, so `busy` can never read false in between.
         while true {
             let kept = raw.pointee.ipcFd >= 0
             if kept {
                 // nginx kept the connection (fastcgi_keep_conn on): wait for its next request
                 // here, so libfcgi never blocks in a read we cannot account for.
-                parked.add(1, ordering: .relaxed)
+                parked.add(1, ordering: .sequentiallyConsistent)
                 let next = KeptConnection.waitForNextRequest(fd: raw.pointee.ipcFd)
-                parked.subtract(1, ordering: .relaxed)
                 if next == .closed {
+                    parked.subtract(1, ordering: .sequentiallyConsistent)
                     FCGX_Free(raw, 1)  // closes the fd; ipcFd becomes -1
                     continue
                 }
+                active.add(1, ordering: .sequentiallyConsistent)
+                parked.subtract(1, ordering: .sequentiallyConsistent)
             } else {
-                if stopping.load(ordering: .relaxed) { break }
-                waiting.add(1, ordering: .relaxed)
+                if stopping.load(ordering: .sequentiallyConsistent) { break }
+                waiting.add(1, ordering: .sequentiallyConsistent)
             }
             let rc = FCGX_Accept_r(raw)
-            if !kept { waiting.subtract(1, ordering: .relaxed) }
+            configuration.afterAccept?()
+            if !kept {
+                if rc >= 0 { active.add(1, ordering: .sequentiallyConsistent) }
+                waiting.subtract(1, ordering: .sequentiallyConsistent)
+            }
             if rc < 0 {
+                if kept { active.subtract(1, ordering: .sequentiallyConsistent) }
                 // The listener was shut down (drain) or accept failed transiently.
-                if stopping.load(ordering: .relaxed) { break }
+                if stopping.load(ordering: .sequentiallyConsistent) { break }
                 usleep(1000)
                 continue
             }
             // Always keep one thread blocked in accept on the listening socket.
             if waiting.load(ordering: .relaxed) == 0 { spawn() }
-            active.add(1, ordering: .relaxed)
             let request = FastCGIRequest(raw: raw)
-            handler(request)
+            if admitted.add(1, ordering: .relaxed).newValue > configuration.maxConcurrentRequests {
+                admitted.subtract(1, ordering: .relaxed)
+                overloaded(request)
+            } else {
+                handler(request)
+                admitted.subtract(1, ordering: .relaxed)
+            }
             request.drainBody()
-            if stopping.load(ordering: .relaxed) {
-                // Draining: answer what arrives on kept connections, then close them.
+            if stopping.load(ordering: .sequentiallyConsistent) || request.misuse != nil {
+                // Draining: answer what arrives on kept connections, then close them. A response
+                // the handler wrote out of order cannot be trusted to have framed correctly.
                 raw.pointee.keepConnection = 0
             }
             FCGX_Finish_r(raw)
-            active.subtract(1, ordering: .relaxed)
+            active.subtract(1, ordering: .sequentiallyConsistent)
             // Retire only well above the spare count (spawning and retiring around the same
             // threshold churns threads), and never while holding a kept connection: nobody else
             // would read it.

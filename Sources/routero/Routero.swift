@@ -53,7 +53,7 @@ struct Routero {
         }
         let server = FastCGIServer(
             listener: listener,
-            configuration: .init(maxThreads: config.server.maxConcurrentRequests)
+            configuration: .init(maxConcurrentRequests: config.server.maxConcurrentRequests)
         ) { request in gateway.handle(request) }
         server.start()
         Log.info("worker ready", [

@@ -100,4 +100,16 @@ struct UpstreamClientTests {
         #expect(status == 200)
         #expect(body.count == size)
     }
+
+    /// An option libcurl refuses fails the transfer at once and names the option, instead of
+    /// sending a request without it (here: a URL over libcurl's 8 MB input limit).
+    @Test func aRefusedOptionFailsAtOnceAndSaysWhich() {
+        let hugeURL = url("/echo?") + String(repeating: "a", count: 9_000_000)
+        let started = Monotonic.now()
+        let (_, _, end) = drain(Self.client.start(UpstreamHTTPRequest(method: "POST", url: hugeURL, headers: [], body: [1])),
+                                timeout: 5)
+        guard case .failed(let f) = end else { Issue.record("expected failure, got \(String(describing: end))"); return }
+        #expect(f.message.contains("CURLOPT_URL"), "\(f.message)")
+        #expect(Monotonic.now() - started < 1)
+    }
 }

@@ -1,5 +1,5 @@
 import Glibc
-import RouteroFastCGI
+@testable import RouteroFastCGI
 import RouteroSystem
 import Synchronization
 import RouteroTestSupport
@@ -17,13 +17,14 @@ struct FastCGIServerTests {
 
     static func socketPath(_ name: String) -> String { "/tmp/routero-test-\(getpid())-\(name).sock" }
 
-    func start(_ name: String, _ handler: @escaping @Sendable (FastCGIRequest) -> Void)
-        throws -> (FastCGIServer, String)
+    func start(_ name: String, configuration: FastCGIServer.Configuration = .init(minSpareThreads: 2, maxConcurrentRequests: 256),
+               overloaded: (@Sendable (FastCGIRequest) -> Void)? = nil,
+               _ handler: @escaping @Sendable (FastCGIRequest) -> Void) throws -> (FastCGIServer, String)
     {
         let path = Self.socketPath(name)
         let listener = try FastCGIListener(address: "unix:\(path)")
-        let server = FastCGIServer(listener: listener, configuration: .init(minSpareThreads: 2, maxThreads: 256),
-                                   handler: handler)
+        let server = FastCGIServer(listener: listener, configuration: configuration, handler: handler,
+                                   overloaded: overloaded)
         server.start()
         return (server, path)
     }

@@ -24,7 +24,7 @@ extension Gateway {
                                 "models": .number(String(router.listedModels().count))]
         var ready = true
         if let redis {
-            if let error = redis.ping() {
+            if let error = redis.check() {
                 ready = false
                 body["redis"] = .string("unreachable: \(error.message)")
             } else {

@@ -7,12 +7,20 @@ import Synchronization
 ///
 /// When Redis is down, the first failure opens the circuit for `retryIntervalSeconds`; during
 /// that time commands fail immediately with `.unavailable` instead of each request paying a
-/// connect timeout. Callers decide what "unavailable" means (the cache serves without caching).
+/// connect timeout. When the interval is over the circuit is half-open: exactly one caller is let
+/// through as a probe while every other caller still fails fast; the probe's success closes the
+/// circuit, its failure opens it for another interval. Callers decide what "unavailable" means
+/// (the cache serves without caching).
 public final class RedisClient: Sendable {
     private struct Breaker {
+        /// 0 when closed; otherwise when the next probe may run.
         var openUntil = 0.0
         var lastError: String?
+        /// A caller is probing a half-open circuit.
+        var probing = false
     }
+
+    private enum Admission { case closed, probe, open(String) }
 
     public let endpoint: RedisEndpoint
     private let retryIntervalSeconds: Double
@@ -29,16 +37,52 @@ public final class RedisClient: Sendable {
         self.permits = DispatchSemaphore(value: maxConnections)
     }
 
-    /// The last connection error while the circuit is open, nil when Redis looks healthy.
+    /// The last connection error while the circuit is open or half-open, nil when Redis looks healthy.
     public var lastError: String? {
-        breaker.withLock { $0.openUntil > Monotonic.now() ? $0.lastError : nil }
+        breaker.withLock { $0.openUntil > 0 ? $0.lastError : nil }
     }
 
     /// Runs one command. `idempotent` commands are retried once on a fresh connection when a
     /// pooled connection turns out to be dead (e.g. Redis restarted since it was opened).
     public func command(_ args: [[UInt8]], idempotent: Bool = true) throws(RedisError) -> RedisReply {
-        let open = breaker.withLock { $0.openUntil > Monotonic.now() ? $0.lastError : nil }
-        if let open { throw RedisError(kind: .unavailable, message: "circuit open: \(open)") }
+        let admission = breaker.withLock { b -> Admission in
+            guard b.openUntil > 0 else { return .closed }
+            if b.openUntil > Monotonic.now() || b.probing { return .open(b.lastError ?? "unknown error") }
+            b.probing = true
+            return .probe
+        }
+        if case .open(let reason) = admission {
+            throw RedisError(kind: .unavailable, message: "circuit open: \(reason)")
+        }
+        do {
+            let reply = try run(args, idempotent: idempotent)
+            if case .probe = admission { breaker.withLock { $0 = Breaker() } }
+            return reply
+        } catch {
+            trip(error.message)  // also ends a probe
+            throw error
+        }
+    }
+
+    /// Convenience for text arguments.
+    public func command(_ args: String...) throws(RedisError) -> RedisReply {
+        try command(args.map { Array($0.utf8) })
+    }
+
+    /// A readiness check: PING through the breaker. While the circuit is open it answers at once
+    /// without touching the network, so a load balancer probing many times a second can neither
+    /// hang on a dead Redis nor keep re-opening connections to it.
+    public func check() -> RedisError? {
+        do {
+            let reply = try command(["PING"].map { Array($0.utf8) })
+            if case .error(let m) = reply { return RedisError(kind: .unavailable, message: m) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func run(_ args: [[UInt8]], idempotent: Bool) throws(RedisError) -> RedisReply {
         let wait = DispatchTime.now() + .milliseconds(endpoint.commandTimeoutMs)
         if permits.wait(timeout: wait) == .timedOut {
             throw RedisError(kind: .unavailable, message: "all \(endpoint) connections busy")
@@ -55,43 +99,21 @@ public final class RedisClient: Sendable {
             } catch {
                 // The connection is out of sync or dead: drop it (deinit frees the context).
                 if reused && attempts > 0 { continue }
-                trip(error.message)
                 throw error
             }
         }
     }
 
-    /// Convenience for text arguments.
-    public func command(_ args: String...) throws(RedisError) -> RedisReply {
-        try command(args.map { Array($0.utf8) })
-    }
-
-    /// A PING that bypasses the breaker, for readiness checks.
-    public func ping() -> RedisError? {
-        breaker.withLock { $0.openUntil = 0 }
-        do {
-            let reply = try command(["PING"].map { Array($0.utf8) })
-            if case .error(let m) = reply { return RedisError(kind: .unavailable, message: m) }
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     private func checkout() throws(RedisError) -> (RedisConnection, Bool) {
         if let c = idle.withLock({ $0.popLast() }) { return (c, true) }
-        do {
-            return (try RedisConnection(endpoint), false)
-        } catch {
-            trip(error.message)
-            throw error
-        }
+        return (try RedisConnection(endpoint), false)
     }
 
     private func trip(_ message: String) {
         breaker.withLock {
             $0.openUntil = Monotonic.now() + retryIntervalSeconds
             $0.lastError = message
+            $0.probing = false
         }
     }
 }

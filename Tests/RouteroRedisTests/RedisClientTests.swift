@@ -2,6 +2,7 @@ import Glibc
 import RouteroRedis
 import RouteroSystem
 import RouteroTestSupport
+import Synchronization
 import Testing
 
 @Suite(.serialized, .enabled(if: RedisServerProcess.available, "redis-server is not installed"))
@@ -16,7 +17,7 @@ struct RedisClientTests {
         #expect(try client.command("GET", "missing") == .null)
         #expect(try client.command("INCR", "n") == .integer(1))
         if case .error = try client.command("NOSUCHCOMMAND") {} else { Issue.record("expected an error reply") }
-        #expect(client.ping() == nil)
+        #expect(client.check() == nil)
     }
 
     @Test func downRedisFailsFastThroughTheBreaker() throws {
@@ -28,7 +29,7 @@ struct RedisClientTests {
         // With the circuit open, 100 calls cost no connect attempts at all.
         #expect(Monotonic.now() - start < 0.05)
         #expect(client.lastError != nil)
-        #expect(client.ping() != nil)
+        #expect(client.check() != nil)
     }
 
     @Test func reconnectsAfterARestart() throws {
@@ -57,5 +58,52 @@ struct RedisClientTests {
         // Two tries (a pooled connection is retried once on a fresh one), 200 ms each at most.
         #expect(elapsed < 1.5)
     }
-}
 
+    /// Readiness probes many times a second against a frozen Redis (the handshake completes,
+    /// PING never answers): each probe returns quickly and the breaker still decides when the
+    /// network is tried again -- one probe per interval, not one per caller.
+    @Test func readinessChecksRespectTheBreaker() throws {
+        let frozen = BlackholeServer()
+        defer { frozen.stop() }
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: frozen.port, commandTimeoutMs: 100),
+                                 retryIntervalSeconds: 0.3)
+        let start = Monotonic.now()
+        var calls = 0
+        var slowest = 0.0
+        while Monotonic.now() - start < 1.5 {
+            let t0 = Monotonic.now()
+            #expect(client.check() != nil)
+            slowest = max(slowest, Monotonic.now() - t0)
+            calls += 1
+            usleep(20_000)
+        }
+        #expect(slowest < 0.5)
+        #expect(calls >= 40, "probes blocked: only \(calls) in 1.5 s")
+        // 1.5 s / 0.3 s intervals: about five probes reach the network, plus slack.
+        #expect(frozen.connections.load(ordering: .relaxed) <= 8)
+    }
+
+    /// After the interval exactly one caller probes; the others keep failing fast meanwhile.
+    @Test func aHalfOpenCircuitLetsOneProbeThrough() throws {
+        let frozen = BlackholeServer()
+        defer { frozen.stop() }
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: frozen.port, commandTimeoutMs: 300),
+                                 retryIntervalSeconds: 0.1)
+        _ = client.check()  // opens the circuit
+        usleep(150_000)     // half-open now
+        let before = frozen.connections.load(ordering: .relaxed)
+        let done = Atomic<Int>(0)
+        for _ in 0..<8 {
+            _ = NativeThread.detach {
+                _ = try? client.command("GET", "x")
+                done.add(1, ordering: .relaxed)
+            }
+        }
+        usleep(100_000)
+        // Seven callers failed fast while the single probe still waits on the frozen server.
+        #expect(done.load(ordering: .relaxed) >= 7)
+        #expect(frozen.connections.load(ordering: .relaxed) - before == 1)
+        usleep(400_000)
+        #expect(done.load(ordering: .relaxed) == 8)
+    }
+}

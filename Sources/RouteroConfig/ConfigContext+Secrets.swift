@@ -41,7 +41,7 @@ extension ConfigContext {
         guard !text.isEmpty else {
             throw ConfigError(keyPath: path, message: "expected a non-empty secret", line: line)
         }
-        warn(path, "secret written literally in the config; prefer os.environ/NAME or file:/path", line: line)
+        noteLiteralSecret(path, line: line)
         return Secret(value: text, source: "literal in config")
     }
 }

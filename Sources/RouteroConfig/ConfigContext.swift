@@ -7,6 +7,8 @@ final class ConfigContext {
     var environment: [String: String]
     private(set) var warnings: [String] = []
     private(set) var notYetActive: [String] = []
+    /// Secrets written as literal text, `path (line N)` each: reported in one warning.
+    private(set) var literalSecrets: [String] = []
     /// Model group names parsed so far (fallback rules must name one of them).
     var groupNames: [String] = []
 
@@ -17,6 +19,18 @@ final class ConfigContext {
     /// Records `path: message (line N)`.
     func warn(_ path: String, _ message: String, line: Int?) {
         warnings.append(ConfigError(keyPath: path, message: message, line: line).description)
+    }
+
+    /// Records a secret written literally in the file.
+    func noteLiteralSecret(_ path: String, line: Int?) {
+        literalSecrets.append(line.map { "\(path) (line \($0))" } ?? path)
+    }
+
+    /// All warnings, with the literal secrets folded into one line that lists their keys.
+    var allWarnings: [String] {
+        guard !literalSecrets.isEmpty else { return warnings }
+        return warnings + ["secrets written literally in the config (prefer os.environ/NAME or file:/path): "
+                           + literalSecrets.joined(separator: ", ")]
     }
 
     /// Records a key path that is parsed and validated but implemented by a later issue.
@@ -109,6 +123,29 @@ final class ConfigContext {
             throw invalid(node, path, expected, value)
         }
         return number
+    }
+
+    /// A duration in seconds: a number `> 0` (or `>= 0` when `allowZero`) of at most a year, so
+    /// a typo such as `1e30` is an error here instead of a conversion trap on the request path.
+    func seconds(_ node: Node, at path: String, allowZero: Bool = false) throws(ConfigError) -> Double {
+        let value = try number(node, at: path, allowZero: allowZero)
+        guard value <= Self.maxSeconds else {
+            throw ConfigError(keyPath: path, message: "expected at most \(Int(Self.maxSeconds)) seconds", line: node.mark?.line)
+        }
+        return value
+    }
+
+    static let maxSeconds = 31_536_000.0
+
+    /// A short identifier: 1-64 characters of `[A-Za-z0-9._-]` (it travels in HTTP headers).
+    func identifier(_ node: Node, at path: String) throws(ConfigError) -> String {
+        let value = try scalar(node, at: path, expected: "an identifier")
+        let ok = !value.text.isEmpty && value.text.utf8.count <= 64 && value.text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        guard ok else { throw invalid(node, path, "1-64 characters of A-Z a-z 0-9 . _ -", value) }
+        return value.text
     }
 
     /// A boolean (`true`/`false`, YAML 1.1 `yes`/`no`/`on`/`off`).

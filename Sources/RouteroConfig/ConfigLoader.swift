@@ -61,7 +61,7 @@ public enum ConfigLoader {
         config.format = format
         if let redisOverride { config.redis = redisOverride }
         try ConfigValidation.check(&config, context: context)
-        config.warnings = context.warnings
+        config.warnings = context.allWarnings
         config.notYetActive = context.notYetActive
         return config
     }

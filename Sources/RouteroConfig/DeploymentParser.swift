@@ -95,10 +95,10 @@ enum DeploymentParser {
             deployment.order = try context.int(node, at: map.child("order"), in: 0...Int.max, expected: nonNegative)
         }
         if let node = map.take("timeout") {
-            deployment.timeoutSeconds = try context.number(node, at: map.child("timeout"))
+            deployment.timeoutSeconds = try context.seconds(node, at: map.child("timeout"))
         }
         if let node = map.take("stream_timeout") {
-            deployment.streamTimeoutSeconds = try context.number(node, at: map.child("stream_timeout"))
+            deployment.streamTimeoutSeconds = try context.seconds(node, at: map.child("stream_timeout"))
         }
         if let node = map.take("max_retries") {
             deployment.maxRetries = try context.int(node, at: map.child("max_retries"), in: 0...100,

@@ -40,22 +40,26 @@ extension GatewayConfig: CustomStringConvertible, CustomDebugStringConvertible, 
 extension ServerSettings: CustomStringConvertible {
     /// The settings as `{key: value, ...}` (nothing secret here).
     public var description: String {
-        "{max_body_bytes: \(maxBodyBytes), max_concurrent_requests: \(maxConcurrentRequests), "
+        "{max_body_bytes: \(maxBodyBytes), max_response_bytes: \(maxResponseBytes), "
+            + "max_concurrent_requests: \(maxConcurrentRequests), "
             + "drain_timeout_seconds: \(drainTimeoutSeconds), upstream_timeout_seconds: \(upstreamTimeoutSeconds), "
-            + "connect_timeout_seconds: \(connectTimeoutSeconds), log_level: \(logLevel)}"
+            + "connect_timeout_seconds: \(connectTimeoutSeconds), upstream_http_version: \(upstreamHTTPVersion), "
+            + "instance_id: \(instanceID ?? "derived"), max_hops: \(maxHops), log_level: \(logLevel)}"
     }
 }
 
 extension AuthSettings: CustomStringConvertible, CustomDebugStringConvertible {
     /// `{master_key: <secret from ...>}` or `{master_key: none}`.
-    public var description: String { "{master_key: \(masterKey.map(\.description) ?? "none")}" }
+    public var description: String { "{mode: \(mode.rawValue), master_key: \(masterKey.map(\.description) ?? "none")}" }
     /// Same as ``description``.
     public var debugDescription: String { description }
 }
 
 extension CacheSettings: CustomStringConvertible {
     /// The settings as `{key: value, ...}`.
-    public var description: String { "{enabled: \(enabled), ttl_seconds: \(ttlSeconds), namespace: \(namespace)}" }
+    public var description: String {
+        "{enabled: \(enabled), ttl_seconds: \(ttlSeconds), namespace: \(namespace), max_entry_bytes: \(maxEntryBytes)}"
+    }
 }
 
 extension RedisSettings: CustomDebugStringConvertible, CustomReflectable {

@@ -26,8 +26,10 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Native `providers.<id>` overrides, keyed by the id as written (lowercased).
     public var providerSettings: [String: ProviderSettings] = [:]
     /// Whether models not named in the file may be routed by their `provider/` prefix or bare
-    /// name. Native default true; LiteLLM configs are false (LiteLLM serves only `model_list`).
-    public var allowUnlistedModels = true
+    /// name (only to providers with a public default base URL, or one the operator configured).
+    /// Off unless enabled: a cautious operator lists what clients may use. LiteLLM configs are
+    /// always off (LiteLLM serves only `model_list`).
+    public var allowUnlistedModels = false
     /// Routing policy (mostly not yet active, see ``notYetActive``).
     public var routing = RoutingSettings()
     /// Global `litellm_settings.drop_params` (native `drop_params`).
@@ -42,7 +44,7 @@ public struct GatewayConfig: Sendable, Equatable {
     /// key path and line.
     public var warnings: [String] = []
 
-    /// A configuration with every default: no models, unlisted models allowed.
+    /// A configuration with every default: no models, unlisted models refused.
     public init() {}
 
     /// The process environment with ``environmentVariables`` laid over it, as LiteLLM does by

@@ -35,11 +35,28 @@ enum LiteLLMSchema {
                 }
                 config.auth.masterKey = secret
             }
+            // LiteLLM's body limits, in MiB (it divides by 1024 * 1024).
+            if let value = map.take("max_request_size_mb") {
+                config.server.maxBodyBytes = try mebibytes(value, at: map.child("max_request_size_mb"), context: context)
+            }
+            if let value = map.take("max_response_size_mb") {
+                config.server.maxResponseBytes = try mebibytes(value, at: map.child("max_response_size_mb"), context: context)
+            }
             map.warnUnknown(in: context, "not used by Routero; ignored")
         }
         config.redis = try LiteLLMSettings.resolveRedis(router: routerRedis, cache: cacheRedis, context: context)
         top.warnUnknown(in: context, "not used by Routero; ignored")
         return config
+    }
+
+    /// A size in MiB (fractions allowed) as bytes: at least 1 KiB, at most 1 TiB.
+    static func mebibytes(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
+        let megabytes = try context.number(node, at: path)
+        let bytes = (megabytes * 1_048_576).rounded(.up)
+        guard bytes >= 1024, megabytes <= 1_048_576 else {
+            throw ConfigError(keyPath: path, message: "expected a size from 0.001 to 1048576 MB", line: node.mark?.line)
+        }
+        return Int(bytes)
     }
 
     /// `environment_variables: {NAME: value}`: literal values (numbers and booleans as written).

@@ -27,7 +27,7 @@ enum LiteLLMSettings {
             config.routing.numRetries = try RoutingParser.retries(value, at: map.child("num_retries"), context: context)
         }
         if let value = map.take("request_timeout") {
-            config.server.upstreamTimeoutSeconds = try context.number(value, at: map.child("request_timeout"))
+            config.server.upstreamTimeoutSeconds = try context.seconds(value, at: map.child("request_timeout"))
         }
         if let value = map.take("drop_params") { config.dropParams = try context.bool(value, at: map.child("drop_params")) }
         if let value = map.take("set_verbose"), try context.bool(value, at: map.child("set_verbose")) {
@@ -61,7 +61,7 @@ enum LiteLLMSettings {
             config.routing.numRetries = try RoutingParser.retries(value, at: map.child("num_retries"), context: context)
         }
         if let value = map.take("timeout") {
-            config.server.upstreamTimeoutSeconds = try context.number(value, at: map.child("timeout"))
+            config.server.upstreamTimeoutSeconds = try context.seconds(value, at: map.child("timeout"))
         }
         if let value = map.take("allowed_fails") {
             config.routing.allowedFails = try RoutingParser.allowedFails(value, at: map.child("allowed_fails"), context: context)

@@ -8,7 +8,7 @@ import Yams
 /// redis: {url: redis://127.0.0.1:6379/0}
 /// cache: {enabled: true, ttl_seconds: 600}
 /// providers: {groq: {api_key: os.environ/GROQ_API_KEY}}
-/// allow_unlisted_models: true
+/// allow_unlisted_models: false
 /// models:
 ///   - name: smart/balanced
 ///     deployments: [{model: openai/gpt-4o, weight: 3}, {model: groq/llama-3.3-70b-versatile}]
@@ -23,6 +23,10 @@ enum NativeSchema {
         if let node = top.take("auth") {
             var map = try YAMLMap(node, path: "auth")
             if let key = map.take("master_key") { config.auth.masterKey = try context.secret(key, at: map.child("master_key")) }
+            if let mode = map.take("mode") {
+                let text = try context.choice(mode, at: map.child("mode"), from: ["master_key", "none"])
+                config.auth.mode = AuthMode(rawValue: text) ?? .masterKey
+            }
             map.warnUnknown(in: context)
         }
         if let node = top.take("redis") { config.redis = try redis(node, context: context) }
@@ -48,18 +52,32 @@ enum NativeSchema {
             server.maxBodyBytes = try context.int(value, at: map.child("max_body_bytes"), in: 1024...Int.max,
                                                   expected: "an integer of at least 1024")
         }
+        if let value = map.take("max_response_bytes") {
+            server.maxResponseBytes = try context.int(value, at: map.child("max_response_bytes"), in: 1024...Int.max,
+                                                      expected: "an integer of at least 1024")
+        }
         if let value = map.take("max_concurrent_requests") {
             server.maxConcurrentRequests = try context.int(value, at: map.child("max_concurrent_requests"),
                                                            in: 1...1_000_000, expected: "an integer from 1 to 1000000")
         }
         if let value = map.take("drain_timeout_seconds") {
-            server.drainTimeoutSeconds = try context.number(value, at: map.child("drain_timeout_seconds"), allowZero: true)
+            server.drainTimeoutSeconds = try context.seconds(value, at: map.child("drain_timeout_seconds"), allowZero: true)
         }
         if let value = map.take("upstream_timeout_seconds") {
-            server.upstreamTimeoutSeconds = try context.number(value, at: map.child("upstream_timeout_seconds"))
+            server.upstreamTimeoutSeconds = try context.seconds(value, at: map.child("upstream_timeout_seconds"))
         }
         if let value = map.take("connect_timeout_seconds") {
-            server.connectTimeoutSeconds = try context.number(value, at: map.child("connect_timeout_seconds"))
+            server.connectTimeoutSeconds = try context.seconds(value, at: map.child("connect_timeout_seconds"))
+        }
+        if let value = map.take("upstream_http_version") {
+            server.upstreamHTTPVersion = try context.choice(value, at: map.child("upstream_http_version"),
+                                                            from: ServerSettings.upstreamHTTPVersions)
+        }
+        if let value = map.take("instance_id") {
+            server.instanceID = try context.identifier(value, at: map.child("instance_id"))
+        }
+        if let value = map.take("max_hops") {
+            server.maxHops = try context.int(value, at: map.child("max_hops"), in: 1...32, expected: "an integer from 1 to 32")
         }
         if let value = map.take("log_level") {
             server.logLevel = try context.choice(value, at: map.child("log_level"), from: ServerSettings.logLevels)
@@ -98,6 +116,10 @@ enum NativeSchema {
                                                expected: "an integer from 1 to 31536000")
         }
         if let value = map.take("namespace") { cache.namespace = try context.string(value, at: map.child("namespace")) }
+        if let value = map.take("max_entry_bytes") {
+            cache.maxEntryBytes = try context.int(value, at: map.child("max_entry_bytes"), in: 1024...536_870_912,
+                                                  expected: "an integer from 1024 to 536870912")
+        }
         map.warnUnknown(in: context)
         return cache
     }

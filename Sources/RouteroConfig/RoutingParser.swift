@@ -49,7 +49,7 @@ enum RoutingParser {
     }
 
     static func cooldown(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Double {
-        let value = try context.number(node, at: path, allowZero: true)
+        let value = try context.seconds(node, at: path, allowZero: true)
         context.markNotYetActive(path)
         return value
     }

@@ -1,10 +1,15 @@
 /// Process-level limits and timeouts (native `server:` section; LiteLLM configs use the defaults,
 /// except that `router_settings.timeout` / `litellm_settings.request_timeout` set
-/// ``upstreamTimeoutSeconds`` and `litellm_settings.set_verbose: true` sets ``logLevel`` to debug).
+/// ``upstreamTimeoutSeconds``, `general_settings.max_request_size_mb` / `max_response_size_mb` set
+/// the body limits and `litellm_settings.set_verbose: true` sets ``logLevel`` to debug).
 public struct ServerSettings: Sendable, Equatable {
     /// Largest accepted request body in bytes (`max_body_bytes`, at least 1024).
     public var maxBodyBytes: Int = 33_554_432
-    /// Requests handled at once per worker before answering 429/503 (`max_concurrent_requests`).
+    /// Largest non-streaming upstream body accepted (`max_response_bytes`); past it the client gets
+    /// 502 instead of the gateway buffering without bound.
+    public var maxResponseBytes: Int = 67_108_864
+    /// Requests handled at once per worker; one more is answered 503 with `retry-after` at once
+    /// (`max_concurrent_requests`).
     public var maxConcurrentRequests: Int = 4096
     /// How long SIGTERM waits for in-flight requests (`drain_timeout_seconds`, may be 0).
     public var drainTimeoutSeconds: Double = 30
@@ -12,24 +17,51 @@ public struct ServerSettings: Sendable, Equatable {
     public var upstreamTimeoutSeconds: Double = 600
     /// TCP/TLS connect timeout for upstream calls (`connect_timeout_seconds`).
     public var connectTimeoutSeconds: Double = 10
+    /// HTTP version spoken to upstreams (`upstream_http_version`): `1.1`; see
+    /// ``ServerSettings/upstreamHTTPVersions``.
+    public var upstreamHTTPVersion: String = "1.1"
+    /// Names this gateway in the loop-detection header of its upstream requests
+    /// (`instance_id`); nil lets the executable derive one from the host name and config path,
+    /// so every worker of one deployment shares it.
+    public var instanceID: String?
+    /// Routero gateways a request may already have passed through (`max_hops`); past it the
+    /// request is refused with 508 `loop_detected`.
+    public var maxHops: Int = 5
     /// One of `debug`, `info`, `warning`, `error` (a String because RouteroConfig does not
     /// depend on RouteroCore; ``ServerSettings/logLevels`` lists the accepted values).
     public var logLevel: String = "info"
 
     /// The accepted `log_level` values, lowest first.
     public static let logLevels = ["debug", "info", "warning", "error"]
+    /// The accepted `upstream_http_version` values. HTTP/2 is not offered: libcurl 7.88 cannot
+    /// pause one stream of a multiplexed connection (back-pressure for a slow client) without
+    /// stalling the others, and one connection per stream is what HTTP/1.1 gives for free.
+    public static let upstreamHTTPVersions = ["1.1"]
 
     /// Settings with every default.
     public init() {}
 }
 
+/// How clients authenticate.
+public enum AuthMode: String, Sendable, Equatable {
+    /// Clients must present the master key (the default, and required unless opted out).
+    case masterKey = "master_key"
+    /// No key is checked: local experiments only, never on a reachable address.
+    case none
+}
+
 /// Client authentication (native `auth:`; LiteLLM `general_settings.master_key`).
 public struct AuthSettings: Sendable, Equatable {
-    /// The bearer key clients must send; `nil` means the gateway does not check keys.
+    /// The bearer key clients must send.
     public var masterKey: Secret?
+    /// `auth.mode` natively, `--auth none` on the command line for either format.
+    public var mode: AuthMode = .masterKey
 
     /// Creates auth settings.
-    public init(masterKey: Secret? = nil) { self.masterKey = masterKey }
+    public init(masterKey: Secret? = nil, mode: AuthMode = .masterKey) {
+        self.masterKey = masterKey
+        self.mode = mode
+    }
 }
 
 /// The shared response cache (always Redis-backed so every worker sees the same entries).
@@ -41,6 +73,8 @@ public struct CacheSettings: Sendable, Equatable {
     public var ttlSeconds: Int = 600
     /// Prefix of every cache key in Redis (native `cache.namespace`, LiteLLM `cache_params.namespace`).
     public var namespace: String = "routero"
+    /// Largest response body stored (`cache.max_entry_bytes`); bigger answers are served, not cached.
+    public var maxEntryBytes: Int = 4_194_304
 
     /// Settings with every default.
     public init() {}

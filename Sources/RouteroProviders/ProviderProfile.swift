@@ -39,6 +39,16 @@ public struct ProviderQuirks: Sendable, Equatable {
     public var flattenTextContent = false
     /// Headers sent on every request to this provider (a deployment's own headers override them).
     public var extraHeaders: [(String, String)] = []
+    /// Rewrite tool-call ids that are not exactly 9 characters of `[A-Za-z0-9]` (Mistral's rule)
+    /// to a stable 9-character id derived from them, in requests only.
+    public var nineCharacterToolCallIDs = false
+
+    // Response side: how the provider deviates from OpenAI's responses and streams.
+
+    /// Where the provider puts usage in a stream. With `stream_options.include_usage`, the relay
+    /// turns anything but ``StreamUsagePlacement/separateChunk`` into OpenAI's final
+    /// `choices: []` usage chunk.
+    public var streamUsage: StreamUsagePlacement = .separateChunk
 
     /// No rewrites: the request goes out exactly as the client sent it (OpenAI itself).
     public static let openAI = ProviderQuirks()
@@ -66,11 +76,23 @@ public struct ProviderQuirks: Sendable, Equatable {
             && lhs.toolChoiceRequiredAsAny == rhs.toolChoiceRequiredAsAny
             && lhs.bareModelIDPrefix == rhs.bareModelIDPrefix
             && lhs.flattenTextContent == rhs.flattenTextContent
+            && lhs.nineCharacterToolCallIDs == rhs.nineCharacterToolCallIDs
+            && lhs.streamUsage == rhs.streamUsage
             && lhs.extraHeaders.count == rhs.extraHeaders.count
             && zip(lhs.extraHeaders, rhs.extraHeaders).allSatisfy {
                 $0.0.lowercased() == $1.0.lowercased() && $0.1 == $1.1
             }
     }
+}
+
+/// Where a provider reports token usage in a stream.
+public enum StreamUsagePlacement: Sendable, Equatable {
+    /// OpenAI's way: a last chunk with `choices: []` and `usage` (only with `include_usage`).
+    case separateChunk
+    /// Top-level `usage` on the chunk that carries `finish_reason` (Mistral, Perplexity).
+    case finishChunk
+    /// `choices[0].usage` of the final chunk (Moonshot).
+    case insideChoice
 }
 
 /// One provider the gateway can call: where it lives, how it authenticates and which quirks it has.
@@ -84,6 +106,9 @@ public struct ProviderProfile: Sendable {
     public let defaultBaseURL: String
     /// Environment variable names tried in order for the API key.
     public let keyEnv: [String]
+    /// Environment variable names (LiteLLM's `<PROVIDER>_API_BASE`) tried in order for an
+    /// operator-chosen base URL that replaces ``defaultBaseURL``.
+    public let baseURLEnv: [String]
     /// How the key is sent.
     public let auth: AuthStyle
     /// Whether a key is needed (local servers such as vLLM and Ollama run without one).
@@ -94,13 +119,16 @@ public struct ProviderProfile: Sendable {
     public let quirks: ProviderQuirks
 
     /// Creates a profile; see the properties for meanings.
+    /// - Parameter baseURLEnv: nil derives `<NAME>_API_BASE` from the id and every alias
+    ///   (`together_ai` → `TOGETHER_AI_API_BASE`), as LiteLLM names them.
     public init(id: String, aliases: [String] = [], defaultBaseURL: String, keyEnv: [String] = [],
-                auth: AuthStyle = .bearer, requiresKey: Bool = true, bareModelPrefixes: [String] = [],
-                quirks: ProviderQuirks = .compatible) {
+                baseURLEnv: [String]? = nil, auth: AuthStyle = .bearer, requiresKey: Bool = true,
+                bareModelPrefixes: [String] = [], quirks: ProviderQuirks = .compatible) {
         self.id = id
         self.aliases = aliases
         self.defaultBaseURL = defaultBaseURL
         self.keyEnv = keyEnv
+        self.baseURLEnv = baseURLEnv ?? ([id] + aliases).map(Self.baseVariable)
         self.auth = auth
         self.requiresKey = requiresKey
         self.bareModelPrefixes = bareModelPrefixes
@@ -109,6 +137,16 @@ public struct ProviderProfile: Sendable {
 
     /// Whether deployments of this provider must configure `api_base` themselves.
     public var requiresAPIBase: Bool { defaultBaseURL.isEmpty }
+
+    /// Whether the default base URL is a public host. Local servers (vLLM, Ollama, llama.cpp, ...)
+    /// default to ports on the gateway's own host, which a client must never be able to pick.
+    public var hasPublicDefaultBaseURL: Bool {
+        !defaultBaseURL.isEmpty && !URLHost.isLocal(defaultBaseURL)
+    }
+
+    private static func baseVariable(_ name: String) -> String {
+        String(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) + "_API_BASE"
+    }
 
     /// The id and every alias.
     public var allNames: [String] { [id] + aliases }

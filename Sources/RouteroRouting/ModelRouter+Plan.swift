@@ -48,8 +48,11 @@ extension ModelRouter {
         }
         switch resolution {
         case .resolved(let profile, let upstreamModel, let keys):
-            // Generic OpenAI-compatible prefixes need a configured api_base, which direct routes lack.
-            guard keys == .standard, !upstreamModel.isEmpty else { throw .modelNotFound(model) }
+            // Generic OpenAI-compatible prefixes need a configured api_base, which direct routes
+            // lack; local servers need the operator to have configured them.
+            guard keys == .standard, !upstreamModel.isEmpty, credentials.reachableWithoutDeployment(profile) else {
+                throw .modelNotFound(model)
+            }
             return try credentials.target(profile: profile, model: upstreamModel, keys: keys, deployment: nil).get()
         case .notYetSupported(let provider):
             throw Self.unsupported(provider, model: model)
@@ -90,6 +93,10 @@ extension ModelRouter {
         switch ProviderResolution.resolve(model: model, customProvider: nil, hasAPIBase: deployment.apiBase != nil) {
         case .resolved(let profile, let upstreamModel, let keys):
             guard !upstreamModel.isEmpty else { return .failure(.modelNotFound(model)) }
+            // Without an api_base the host comes from the client's provider prefix.
+            if deployment.apiBase == nil, !credentials.reachableWithoutDeployment(profile) {
+                return .failure(.modelNotFound(model))
+            }
             return credentials.target(profile: profile, model: upstreamModel, keys: keys, deployment: deployment)
         case .notYetSupported(let provider):
             return .failure(Self.unsupported(provider, model: model))

@@ -100,6 +100,15 @@ public struct ModelRouter: Sendable {
         let providerIsWildcard = deployment.customProvider == nil
             && (prefix.contains("*") || (prefix.isEmpty && deployment.model.contains("*")))
         if providerIsWildcard {
+            // The provider, and so the host, comes from the client: a credential written here
+            // would go to whichever provider a client names.
+            if deployment.apiBase == nil, deployment.apiKey != nil || !deployment.extraHeaders.isEmpty {
+                let key = deployment.apiKey != nil ? "api_key" : "extra_headers"
+                let path = deployment.sourcePath + (format == .litellm ? ".litellm_params." : ".") + key
+                throw ConfigError(keyPath: path, message: "the provider of \"\(deployment.model)\" comes from the request, "
+                                  + "so this would be sent to whichever provider a client names; set api_base as well, "
+                                  + "or leave \(key) out (each provider then uses its own key variable)")
+            }
             route.candidates.append(Candidate(deployment: deployment, target: nil))
             return
         }
@@ -109,6 +118,11 @@ public struct ModelRouter: Sendable {
         case .resolved(let profile, let model, let keys):
             switch credentials.target(profile: profile, model: model, keys: keys, deployment: deployment) {
             case .success(let target):
+                if let withheld = credentials.withheldSharedKey(profile: profile, deployment: deployment, target: target) {
+                    warnings.append("\(deployment.sourcePath): sets api_base but no api_key; \(withheld) is only sent to "
+                                    + "\(profile.id)'s own base URL, so requests to this api_base carry no key "
+                                    + "(set api_key to choose one)")
+                }
                 route.candidates.append(Candidate(deployment: deployment, target: target))
             case .failure(let error):
                 warnings.append("\(deployment.sourcePath): \(error.message); deployment skipped")

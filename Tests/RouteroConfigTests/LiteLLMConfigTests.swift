@@ -132,7 +132,37 @@ struct LiteLLMConfigTests {
         let config = try ConfigLoader.load(yaml: "general_settings: {master_key: my-key-0014}", environment: [:])
         #expect(config.auth.masterKey?.value == "my-key-0014")
         #expect(config.warnings.contains { $0.hasPrefix("general_settings.master_key: LiteLLM requires master keys to start with \"sk-\"") })
-        #expect(config.warnings.contains { $0.hasPrefix("general_settings.master_key: secret written literally") })
+        #expect(config.warnings.contains { $0.hasPrefix("secrets written literally in the config")
+                && $0.hasSuffix("general_settings.master_key (line 1)") })
+    }
+
+    /// One warning lists every literal secret instead of one line per key.
+    @Test func literalSecretsAreReportedInOneLine() throws {
+        let config = try ConfigLoader.load(yaml: """
+            model_list:
+              - model_name: a
+                litellm_params: {model: openai/a, api_key: sk-lit-1}
+              - model_name: b
+                litellm_params: {model: openai/b, api_key: sk-lit-2}
+            general_settings: {master_key: sk-lit-3}
+            """, environment: [:])
+        let literal = config.warnings.filter { $0.contains("literally") }
+        #expect(literal == ["secrets written literally in the config (prefer os.environ/NAME or file:/path): "
+                            + "model_list[0].litellm_params.api_key (line 3), model_list[1].litellm_params.api_key (line 5), "
+                            + "general_settings.master_key (line 6)"])
+        #expect(!literal[0].contains("sk-lit"), "values are never echoed")
+    }
+
+    /// LiteLLM's body limits are honoured (MiB, fractions allowed).
+    @Test func bodyLimitsFromGeneralSettings() throws {
+        let config = try ConfigLoader.load(yaml: "general_settings: {max_request_size_mb: 20, max_response_size_mb: 0.5}",
+                                           environment: [:])
+        #expect(config.server.maxBodyBytes == 20 * 1_048_576)
+        #expect(config.server.maxResponseBytes == 524_288)
+        #expect(!config.warnings.contains { $0.contains("max_request_size_mb") })
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.load(yaml: "general_settings: {max_request_size_mb: 0}", environment: [:])
+        }
     }
 
     @Test func setVerboseMeansDebugLogging() throws {

@@ -76,8 +76,8 @@ struct NativeConfigTests {
         #expect(config.warnings.isEmpty)
         let literal = try ConfigLoader.load(yaml: "auth: {master_key: rk-literal-0016}", environment: [:])
         #expect(literal.auth.masterKey?.value == "rk-literal-0016")
-        #expect(literal.warnings == ["auth.master_key: secret written literally in the config; "
-                                     + "prefer os.environ/NAME or file:/path (line 1)"])
+        #expect(literal.warnings == ["secrets written literally in the config (prefer os.environ/NAME or file:/path): "
+                                     + "auth.master_key (line 1)"])
     }
 
     @Test func loadsFromAPath() throws {

@@ -29,7 +29,7 @@ struct MapErrorTests {
     }
 
     @Test(arguments: [
-        (400, 400, false), (404, 404, false), (409, 409, false), (413, 413, false), (422, 400, false),
+        (400, 400, false), (404, 404, true), (409, 409, false), (413, 413, false), (422, 400, false), (508, 508, true),
         (401, 502, true), (403, 502, true), (408, 504, true), (429, 429, true),
         (500, 502, true), (502, 502, true), (503, 502, true), (529, 502, true), (402, 502, true), (418, 502, false),
     ])

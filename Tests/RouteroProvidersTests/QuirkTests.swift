@@ -28,6 +28,7 @@ struct QuirkTests {
         } catch let error as GatewayError {
             #expect(error.status == 400)
             #expect(error.param == "n")
+            #expect(error.retryable, "a deployment's own limit: the next deployment may serve the request")
         }
         #expect(try send(#"{"model":"m","messages":[{}],"n":1}"#, to: id).body.isEmpty == false)
         #expect(try send(body, to: "openai").body.isEmpty == false)

@@ -6,6 +6,7 @@ import Testing
 @Suite("API key and base URL resolution")
 struct CredentialTests {
     let yaml = """
+        allow_unlisted_models: true
         providers:
           groq: {api_key: os.environ/GROQ_SHARED_KEY, api_base: "https://groq-proxy.example.test/v1/"}
         models:

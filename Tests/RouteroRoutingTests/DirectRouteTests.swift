@@ -23,7 +23,7 @@ struct DirectRouteTests {
     }
 
     @Test func providerScoped() throws {
-        let router = try makeRouter("{}", environment: env)
+        let router = try makeRouter("allow_unlisted_models: true", environment: env)
         let plan = try router.plan(model: "groq/llama-3.3-70b-versatile")
         #expect(plan.routeKey == "direct:groq/llama-3.3-70b-versatile")
         #expect(plan.attempts[0].apiBase == "https://api.groq.com/openai/v1")
@@ -43,7 +43,7 @@ struct DirectRouteTests {
     }
 
     @Test func laterProvidersAre400() throws {
-        let router = try makeRouter("{}", environment: env)
+        let router = try makeRouter("allow_unlisted_models: true", environment: env)
         do {
             _ = try router.plan(model: "vertex_ai/gemini-1.5-pro")
             Issue.record("vertex_ai was routed")

@@ -52,8 +52,10 @@ struct ModelRouterTests {
         #expect(plan.attempts[0].timeoutSeconds == 20)
         #expect(plan.attempts[1].apiBase == "https://api.openai.com/v1")
         #expect(plan.attempts.allSatisfy { $0.model == "gpt-4o" && $0.profile.id == "openai" })
-        // The eu deployment has no api_key: the provider key variable is used.
-        #expect(plan.attempts.map(\.apiKey) == ["sk-env-0002", "sk-env-0002"])
+        // The eu deployment has its own api_base and no api_key: OPENAI_API_KEY goes only to
+        // OpenAI's own base URL, never to another host, and start-up says so.
+        #expect(plan.attempts.map(\.apiKey) == [nil, "sk-env-0002"])
+        #expect(router.warnings.contains { $0.hasPrefix("model_list[1]: sets api_base but no api_key; OPENAI_API_KEY") })
     }
 
     @Test func providerPrefixesAndModelParts() throws {

@@ -5,7 +5,9 @@ extension OpenAICompatibleAdapter {
     ///
     /// The upstream's OpenAI-shaped fields are kept where they describe the client's request; the status
     /// is translated where the fault is the gateway's or the provider's, not the client's:
-    /// - 400/404/409/413 pass through, 422 becomes 400 (the client's request was at fault).
+    /// - 400/409/413 pass through, 422 becomes 400 (the client's request was at fault).
+    /// - 404 passes through but is retryable: the next deployment may serve the model.
+    /// - 508 (loop detected by a gateway further on) passes through, retryable.
     /// - 401/403 become 502 `upstream_authentication_failed`: the client's key was accepted by the
     ///   gateway; it is the gateway's provider key that was refused. Retryable (another deployment may
     ///   hold a working key).
@@ -22,9 +24,18 @@ extension OpenAICompatibleAdapter {
             return lowered == "retry-after" || lowered == "retry-after-ms" ? (lowered, value) : nil
         }
         switch status {
-        case 400, 404, 409, 413, 422:
+        case 400, 409, 413, 422:
             return GatewayError(status: status == 422 ? 400 : status, type: upstream.type ?? "invalid_request_error",
                                 code: upstream.code, param: upstream.param, message: message)
+        case 404:
+            // This deployment does not serve the model (or the path): another one may.
+            return GatewayError(status: 404, type: upstream.type ?? "invalid_request_error",
+                                code: upstream.code ?? "model_not_found", param: upstream.param, message: message,
+                                retryable: true)
+        case 508:
+            // Another gateway on the way (or this one) saw the request before: keep the verdict.
+            return GatewayError(status: 508, type: upstream.type ?? "server_error", code: upstream.code ?? "loop_detected",
+                                message: message, retryable: true)
         case 401, 403:
             return GatewayError(
                 status: 502, type: "server_error", code: "upstream_authentication_failed",

@@ -10,8 +10,12 @@ extension OpenAICompatibleAdapter {
         let quirks = profile.quirks
         if quirks.singleChoiceOnly, let n = body["n"]?.doubleValue, n > 1 {
             guard dropUnsupported else {
-                throw .invalidRequest("\(profile.id) returns a single choice; 'n' must be 1.",
-                                      param: "n", code: "unsupported_parameter")
+                var error = GatewayError.invalidRequest("\(profile.id) returns a single choice; 'n' must be 1.",
+                                                        param: "n", code: "unsupported_parameter")
+                // A limit of this deployment, not a fault of the request: another deployment of
+                // the same model may serve it.
+                error.retryable = true
+                throw error
             }
             body["n"] = nil
         }
@@ -28,7 +32,8 @@ extension OpenAICompatibleAdapter {
         if quirks.stripToolStrict, let tools = body["tools"]?.arrayValue {
             body["tools"] = .array(tools.map(Self.removingStrict))
         }
-        if quirks.developerRoleAsSystem || quirks.stripMessageName || quirks.flattenTextContent,
+        if quirks.developerRoleAsSystem || quirks.stripMessageName || quirks.flattenTextContent
+            || quirks.nineCharacterToolCallIDs,
            let messages = body["messages"]?.arrayValue {
             body["messages"] = .array(messages.map { rewriteMessage($0, quirks: quirks) })
         }
@@ -41,6 +46,16 @@ extension OpenAICompatibleAdapter {
         if quirks.flattenTextContent, let parts = object["content"]?.arrayValue,
            let text = Self.flattenedText(parts) {
             object["content"] = .string(text)
+        }
+        if quirks.nineCharacterToolCallIDs {
+            if let id = object["tool_call_id"]?.stringValue { object["tool_call_id"] = .string(ToolCallID.nineCharacter(id)) }
+            if let calls = object["tool_calls"]?.arrayValue {
+                object["tool_calls"] = .array(calls.map { call in
+                    guard var fields = call.objectValue, let id = fields["id"]?.stringValue else { return call }
+                    fields["id"] = .string(ToolCallID.nineCharacter(id))
+                    return .object(fields)
+                })
+            }
         }
         return .object(object)
     }

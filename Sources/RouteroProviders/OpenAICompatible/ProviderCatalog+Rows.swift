@@ -4,11 +4,14 @@
 // gateways encoded for them; each flag below is exercised by RouteroProvidersTests.
 
 extension ProviderCatalog {
-    /// Mistral's API rejects unknown fields (422) and names two parameters differently.
+    /// Mistral's API rejects unknown fields (422), names two parameters differently, accepts only
+    /// 9-character alphanumeric tool-call ids, and streams usage in the finish chunk.
     private static let mistralQuirks = ProviderQuirks.compatible.with {
         $0.stripStreamOptions = true
         $0.seedAsRandomSeed = true
         $0.toolChoiceRequiredAsAny = true
+        $0.nineCharacterToolCallIDs = true
+        $0.streamUsage = .finishChunk
     }
 
     /// Providers that only ever return one choice.
@@ -17,7 +20,7 @@ extension ProviderCatalog {
     static let rows: [ProviderProfile] = [
         // OpenAI itself: the reference format, nothing rewritten.
         .init(id: "openai", defaultBaseURL: "https://api.openai.com/v1", keyEnv: ["OPENAI_API_KEY"],
-              bareModelPrefixes: ["gpt-", "chatgpt-", "o1", "o3", "o4", "codex-"], quirks: .openAI),
+              baseURLEnv: ["OPENAI_BASE_URL", "OPENAI_API_BASE"], bareModelPrefixes: ["gpt-", "chatgpt-", "o1", "o3", "o4", "codex-"], quirks: .openAI),
         .init(id: "groq", defaultBaseURL: "https://api.groq.com/openai/v1", keyEnv: ["GROQ_API_KEY"],
               quirks: singleChoice.with { $0.stripMessageName = true }),
         .init(id: "together", aliases: ["together_ai", "togetherai"], defaultBaseURL: "https://api.together.xyz/v1",
@@ -37,7 +40,7 @@ extension ProviderCatalog {
               quirks: .compatible.with { $0.stripMessageName = true; $0.stripToolStrict = true }),
         .init(id: "perplexity", aliases: ["perplexity_ai"], defaultBaseURL: "https://api.perplexity.ai",
               keyEnv: ["PERPLEXITY_API_KEY", "PERPLEXITYAI_API_KEY"], bareModelPrefixes: ["sonar"],
-              quirks: singleChoice),
+              quirks: singleChoice.with { $0.streamUsage = .finishChunk }),
         // OpenRouter routes to OpenAI models too, so it keeps `developer`; attribution header is optional.
         .init(id: "openrouter", defaultBaseURL: "https://openrouter.ai/api/v1", keyEnv: ["OPENROUTER_API_KEY"],
               quirks: .compatible.with { $0.developerRoleAsSystem = false; $0.extraHeaders = [("x-title", "Routero")] }),
@@ -49,7 +52,9 @@ extension ProviderCatalog {
               keyEnv: ["OLLAMA_API_KEY"], requiresKey: false, quirks: singleChoice),
         .init(id: "moonshot", aliases: ["moonshotai", "kimi"], defaultBaseURL: "https://api.moonshot.ai/v1",
               keyEnv: ["MOONSHOT_API_KEY"], bareModelPrefixes: ["moonshot-", "kimi-"],
-              quirks: .compatible.with { $0.temperatureRange = 0...1; $0.flattenTextContent = true }),
+              quirks: .compatible.with {
+                  $0.temperatureRange = 0...1; $0.flattenTextContent = true; $0.streamUsage = .insideChoice
+              }),
         .init(id: "dashscope", aliases: ["qwen", "alibaba"],
               defaultBaseURL: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", keyEnv: ["DASHSCOPE_API_KEY"],
               bareModelPrefixes: ["qwen"], quirks: .compatible.with { $0.flattenTextContent = true }),

@@ -109,18 +109,22 @@ def pid_alive(pid: int) -> bool:
 
 
 class Stack:
-    """A complete gateway (Redis + N workers + nginx) run by ``deploy/run`` in the foreground."""
+    """A complete gateway (Redis + N workers + nginx) run by ``deploy/run`` in the foreground.
+    ``tls=False`` omits --tls-port, so nginx has no HTTPS listener (``tls_port`` is None)."""
 
     def __init__(self, config: Path, state: Path, workers: int = 2, redis: str | None = None,
-                 binary: Path | None = None, env: dict | None = None, startup_timeout: float = 60):
+                 binary: Path | None = None, env: dict | None = None, startup_timeout: float = 60,
+                 tls: bool = True, port: int | None = None, extra_args: list | None = None):
         self.config, self.state, self.workers = config, state, workers
-        self.port, self.tls_port = free_port(), free_port()
+        self.port, self.tls_port = port or free_port(), (free_port() if tls else None)
         state.mkdir(parents=True, exist_ok=True)
         cmd = ["bash", str(REPO / "deploy/run"), "--config", str(config), "--port", str(self.port),
-               "--tls-port", str(self.tls_port), "--workers", str(workers), "--state-dir", str(state),
-               "--binary", str(binary or worker_binary())]
+               "--workers", str(workers), "--state-dir", str(state), "--binary", str(binary or worker_binary())]
+        if tls:
+            cmd += ["--tls-port", str(self.tls_port)]
         if redis:
             cmd += ["--redis", redis]
+        cmd += extra_args or []
         full_env = dict(os.environ, ROUTERO_MASTER_KEY=MASTER_KEY, MOCK_UPSTREAM_KEY=MOCK_KEY, **(env or {}))
         self.stderr_path = state / "run.stderr"
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"),

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,50 @@ def test_no_worker_gives_json_502(tmp_path):
     finally:
         os.kill(s.proc.pid, signal.SIGCONT)
         s.stop()
+
+
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports with a listening socket held by process ``pid`` (from /proc: no ss/lsof needed)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            f = row.split()
+            if f[3] == "0A" and f[9] in inodes:          # 0A = LISTEN; f[9] = inode
+                ports.add(int(f[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_two_stacks_without_tls_share_one_machine(tmp_path):
+    """TLS is opt-in: without --tls-port nginx gets no HTTPS listener (nothing binds 8443), so
+    two stacks on different --port values start side by side, the second sharing the first's
+    Redis, and both answer."""
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    first = Stack(tmp_path / "c.yaml", tmp_path / "a", workers=1, tls=False)
+    second = None
+    try:
+        second = Stack(tmp_path / "c.yaml", tmp_path / "b", workers=1, tls=False, redis=first.redis_url)
+        assert second.redis_url == first.redis_url
+        for s in (first, second):
+            assert re.fullmatch(rf"routero: ready http://127\.0\.0\.1:{s.port} workers=1 "
+                                r"redis=redis://127\.0\.0\.1:\d+ state=\S+", s.ready_line), s.ready_line
+            assert raw_request(s.port, "GET", "/health")[0] == 200
+            directives = re.sub(r"#.*", "", (s.state / "nginx/nginx.conf").read_text())
+            assert not re.search(r"\blisten\s[^;]*\bssl\b", directives)
+            assert "ssl_" not in directives     # a certificate that was never generated fails nginx -t
+            # nginx (the master holds the listening sockets) listens on its HTTP port only.
+            assert listening_ports(int((s.state / "nginx.pid").read_text())) == {s.port}
+    finally:
+        if second:
+            second.stop()
+        first.stop()                                  # owns the shared Redis: stop it last
 
 
 def test_unset_env_reference_is_a_clear_error(tmp_path):

@@ -11,6 +11,10 @@ struct Exchange {
     let started = Monotonic.now()
     var status = 0
     var fields: [(String, String)] = []
+    /// Set once the client authenticated; until then responses reveal nothing internal.
+    var caller: CallerIdentity?
+    /// Gateways this request already passed through (`x-routero-via`), oldest first.
+    var via: [String] = []
 
     init(request: FastCGIRequest, workerID: String) {
         self.request = request
@@ -18,9 +22,9 @@ struct Exchange {
         self.requestID = Exchange.incomingRequestID(request) ?? Exchange.newRequestID()
     }
 
-    /// Headers every response carries.
+    /// Headers every response carries; the worker's pid only for an authenticated caller.
     var baseHeaders: [(String, String)] {
-        [("x-request-id", requestID), ("x-routero-worker", workerID)]
+        caller == nil ? [("x-request-id", requestID)] : [("x-request-id", requestID), ("x-routero-worker", workerID)]
     }
 
     mutating func note(_ key: String, _ value: String) { fields.append((key, value)) }

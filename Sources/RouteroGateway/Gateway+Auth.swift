@@ -1,10 +1,40 @@
 import RouteroCore
 
+/// Who is calling: the scope under which their cached answers are stored (never the key itself).
+struct CallerIdentity: Sendable, Equatable {
+    let scope: String
+
+    /// Every client that presents the master key (until virtual keys exist, that is every client).
+    static func masterKey(_ key: String) -> CallerIdentity {
+        CallerIdentity(scope: "master:" + String(SHA256.hex(Array(key.utf8)).prefix(32)))
+    }
+
+    /// `auth.mode: none`.
+    static let anonymous = CallerIdentity(scope: "anonymous")
+}
+
 extension Gateway {
-    /// Checks the master key. Accepted where the official SDKs put a key: `Authorization: Bearer`
-    /// (OpenAI), `api-key` (Azure OpenAI) and `x-api-key` (Anthropic).
-    func authenticate(_ x: Exchange) throws(GatewayError) {
-        guard let masterKey else { return }
+    /// Checks the client's key and records who the caller is. Accepted where the official SDKs
+    /// put a key: `Authorization: Bearer` (OpenAI), `api-key` (Azure OpenAI) and `x-api-key`
+    /// (Anthropic). With `auth.mode: none` every caller is anonymous.
+    func authenticate(_ x: inout Exchange) throws(GatewayError) {
+        guard let masterKey else {
+            x.caller = .anonymous
+            return
+        }
+        guard let presented = presentedKey(x) else { throw .missingAuth }
+        guard constantTimeEquals(presented, masterKey) else { throw .invalidAuth }
+        x.caller = masterIdentity
+    }
+
+    /// Whether the request carries the master key: unlocks the internal details of the health
+    /// endpoints, which answer everyone else with a bare status.
+    func presentsMasterKey(_ x: Exchange) -> Bool {
+        guard let masterKey, let presented = presentedKey(x) else { return false }
+        return constantTimeEquals(presented, masterKey)
+    }
+
+    private func presentedKey(_ x: Exchange) -> String? {
         var presented: String?
         if let auth = x.request.header("authorization") {
             let parts = auth.split(separator: " ", maxSplits: 1)
@@ -16,8 +46,8 @@ extension Gateway {
         } else if let key = x.request.header("api-key") ?? x.request.header("x-api-key") {
             presented = key.trimmingSpaces()
         }
-        guard let presented, !presented.isEmpty else { throw .missingAuth }
-        guard constantTimeEquals(presented, masterKey) else { throw .invalidAuth }
+        guard let presented, !presented.isEmpty else { return nil }
+        return presented
     }
 
     /// Compares without an early exit, so response timing does not reveal a key prefix.

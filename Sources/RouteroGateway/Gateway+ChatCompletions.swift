@@ -24,11 +24,11 @@ extension Gateway {
             if cacheOptOut(x, chat) {
                 x.note("cache", "bypass")
             } else {
-                let key = cache.key(routeKey: plan.routeKey, body: chat.body)
+                let key = cache.key(scope: (x.caller ?? .anonymous).scope, routeKey: plan.routeKey, body: chat.body)
                 switch cache.lookup(key) {
-                case .hit(let body):
+                case .hit(let hit):
                     x.note("cache", "hit")
-                    x.sendBody(200, body, contentType: "application/json", extraHeaders: [("x-routero-cache", "hit")])
+                    x.sendBody(200, hit.body, contentType: hit.contentType, extraHeaders: [("x-routero-cache", "hit")])
                     return
                 case .miss:
                     cacheKey = key
@@ -44,9 +44,15 @@ extension Gateway {
             x.note("attempt", "\(index + 1):\(target.deploymentID)")
             let outcome = attempt(&x, chat: chat, target: target, cacheKey: cacheKey)
             switch outcome {
-            case .delivered(let body):
-                if let cacheKey, let cache, let body, let failure = cache.store(cacheKey, body: body) {
-                    Log.debug("cache store skipped", [("id", x.requestID), ("reason", failure)])
+            case .delivered(let response):
+                if let cacheKey, let cache, let response,
+                   let stored = CachePolicy.storable(status: 200, contentType: response.contentType, body: response.body,
+                                                     maxBytes: config.cache.maxEntryBytes) {
+                    if let failure = cache.store(cacheKey, stored) {
+                        Log.debug("cache store skipped", [("id", x.requestID), ("reason", failure)])
+                    }
+                } else if cacheKey != nil {
+                    x.note("cache_store", "skipped")
                 }
                 return
             case .clientGone:

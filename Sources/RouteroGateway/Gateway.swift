@@ -14,13 +14,20 @@ public final class Gateway: Sendable {
     let upstream: UpstreamClient
     let redis: RedisClient?
     let cache: ResponseCache?
+    /// nil only with `auth.mode: none` (``GatewayConfig/clientAuthProblem()`` refuses the rest).
     let masterKey: String?
+    let masterIdentity: CallerIdentity
     let workerID: String
+    /// Names this gateway in `x-routero-via` (loop detection).
+    let instanceID: String
+    let upstreamHTTPVersion: UpstreamHTTPVersion
 
     /// Builds the gateway from a validated configuration.
     /// - Parameters:
     ///   - environment: the process environment (for `os.environ/` keys and provider key variables).
-    public init(config: GatewayConfig, environment: [String: String]) throws(ConfigError) {
+    ///   - instanceID: `server.instance_id`, or one derived by the caller that every worker of this
+    ///     deployment shares.
+    public init(config: GatewayConfig, environment: [String: String], instanceID: String) throws(ConfigError) {
         self.config = config
         self.router = try ModelRouter(config: config, environment: environment)
         self.upstream = UpstreamClient(maxConnections: config.server.maxConcurrentRequests)
@@ -37,8 +44,11 @@ public final class Gateway: Sendable {
             self.redis = nil
             self.cache = nil
         }
-        self.masterKey = config.auth.masterKey?.value
+        self.masterKey = config.auth.mode == .none ? nil : config.auth.masterKey?.value
+        self.masterIdentity = masterKey.map(CallerIdentity.masterKey) ?? .anonymous
         self.workerID = String(getpid())
+        self.instanceID = instanceID
+        self.upstreamHTTPVersion = UpstreamHTTPVersion(rawValue: config.server.upstreamHTTPVersion) ?? .http1_1
     }
 
     /// Warnings produced while resolving routes (missing keys, skipped providers).
@@ -52,6 +62,19 @@ public final class Gateway: Sendable {
         } catch {
             exchange.fail(error)
         }
+        if let misuse = request.misuse {
+            // A bug on one request's path: that request is ended and its connection closed.
+            Log.error("response written out of order; request ended", [("id", exchange.requestID), ("detail", misuse)])
+        }
+        exchange.logCompletion()
+    }
+
+    /// Answers a request that arrived while this worker already runs `max_concurrent_requests`:
+    /// 503 in OpenAI's shape with `retry-after`, at once, instead of a wait in the backlog.
+    public func overloaded(_ request: FastCGIRequest) {
+        var exchange = Exchange(request: request, workerID: workerID)
+        exchange.note("rejected", "max_concurrent_requests")
+        exchange.fail(.overloaded(retryAfterSeconds: 1))
         exchange.logCompletion()
     }
 
@@ -61,26 +84,32 @@ public final class Gateway: Sendable {
         switch path {
         case "/health", "/health/live", "/health/liveliness":
             try x.requireMethod(["GET", "HEAD"])
-            x.sendJSON(200, ["status": "ok", "worker": .string(workerID)])
+            liveness(&x)
         case "/health/ready", "/health/readiness":
             try x.requireMethod(["GET", "HEAD"])
             readiness(&x)
         case "/v1/models", "/models":
             try x.requireMethod(["GET"])
-            try authenticate(x)
+            try authenticate(&x)
             listModels(&x)
         case "/v1/chat/completions", "/chat/completions":
             try x.requireMethod(["POST"])
-            try authenticate(x)
+            try checkLoop(&x)
+            try authenticate(&x)
             try chatCompletions(&x)
         default:
             if path.hasPrefix("/v1/models/") {
                 try x.requireMethod(["GET"])
-                try authenticate(x)
+                try authenticate(&x)
                 try retrieveModel(&x, id: String(path.dropFirst("/v1/models/".count)))
             } else {
                 throw .notFound(path: path)
             }
         }
     }
+}
+
+extension Gateway {
+    /// The instance id this gateway puts in `x-routero-via`, for the start-up log line.
+    public var instance: String { instanceID }
 }

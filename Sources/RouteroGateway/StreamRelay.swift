@@ -3,18 +3,23 @@ import RouteroCurl
 import RouteroFastCGI
 import RouteroSystem
 import RouteroProviders
+import RouteroState
 
 /// Relays an upstream OpenAI-format SSE stream to the client, one flush per upstream read.
 ///
 /// Events are re-framed by a real SSE parser (so an event split across reads is never sent
-/// half-way) and forwarded unchanged. The stream never ends silently: it ends with the upstream's
+/// half-way) and forwarded unchanged, except where the provider's usage placement needs the
+/// ``StreamUsageNormalizer``. The stream never ends silently: it ends with the upstream's
 /// `data: [DONE]`, or — when the upstream broke off, timed out or closed before a `finish_reason`
-/// — with an OpenAI-shaped error event, which the official SDKs raise as an `APIError`.
+/// — with an OpenAI-shaped error event, which the official SDKs raise as an `APIError`. A stream
+/// that fails before any byte reached the client is not answered at all: the attempt fails
+/// (retryable) and the next deployment is tried, as for a failure before the head.
 struct StreamRelay {
     let transfer: UpstreamTransfer
     let adapter: OpenAICompatibleAdapter
     let target: UpstreamTarget
     let idleTimeout: Double
+    var usage: StreamUsageNormalizer?
     /// Upstream silence after which a comment line keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -31,6 +36,7 @@ struct StreamRelay {
             ("X-Accel-Buffering", "no"),  // per-response guard, even if a location forgot fastcgi_buffering off
         ] + x.baseHeaders)
         var parser = SSEParser()
+        var usage = self.usage
         var sawDone = false
         var sawFinish = false
         var events = 0
@@ -40,20 +46,34 @@ struct StreamRelay {
         func forward(_ batch: [SSEEvent], _ x: inout Exchange) -> Bool {
             if batch.isEmpty { return true }
             var out: [UInt8] = []
-            for event in batch {
-                if event.data == "[DONE]" { sawDone = true }
-                if !sawFinish, Self.finishes(event.data) { sawFinish = true }
-                if event.data.contains("\"error\"") {
-                    var cleaned = event
-                    cleaned.data = adapter.sanitize(event.data, target: target)
-                    out += cleaned.encoded()
-                } else {
-                    out += event.encoded()
+            for upstreamEvent in batch {
+                for event in usage?.process(upstreamEvent) ?? [upstreamEvent] {
+                    if event.data == "[DONE]" { sawDone = true }
+                    if !sawFinish, Self.finishes(event.data) { sawFinish = true }
+                    if event.data.contains("\"error\"") {
+                        var cleaned = event
+                        cleaned.data = adapter.sanitize(event.data, target: target)
+                        out += cleaned.encoded()
+                    } else {
+                        out += event.encoded()
+                    }
+                    events += 1
                 }
-                events += 1
             }
             lastWrite = Monotonic.now()
             return x.request.write(out)
+        }
+
+        /// Ends the stream on an upstream fault: in-band once the client has bytes, otherwise
+        /// as a failed attempt that the next deployment may take over.
+        func fail(_ x: inout Exchange, _ code: String, _ message: String, end: String) -> AttemptOutcome {
+            note(&x, events, end)
+            guard x.request.headCommitted else {
+                x.status = 0
+                return .failed(GatewayError(status: 502, type: "server_error", code: code, message: message, retryable: true))
+            }
+            endWithError(&x, code, message)
+            return .delivered(response: nil)
         }
 
         while true {
@@ -62,9 +82,9 @@ struct StreamRelay {
                 if x.request.clientGone { transfer.cancel(); note(&x, events, "client_gone"); return .clientGone }
                 if now - lastActivity > idleTimeout {
                     transfer.cancel()
-                    endWithError(&x, "upstream_timeout", "\(target.profile.id): the upstream stream went silent for \(Int(idleTimeout)) s")
-                    note(&x, events, "idle_timeout")
-                    return .delivered(body: nil)
+                    return fail(&x, "upstream_timeout",
+                                "\(target.profile.id): the upstream stream went silent for \(Int(idleTimeout)) s",
+                                end: "idle_timeout")
                 }
                 if now - lastWrite > keepAliveSeconds {
                     lastWrite = now
@@ -78,10 +98,9 @@ struct StreamRelay {
                 if !forward(parser.feed(bytes), &x) { transfer.cancel(); note(&x, events, "client_gone"); return .clientGone }
                 if parser.bufferedBytes > Self.maxEventBytes {
                     transfer.cancel()
-                    endWithError(&x, "upstream_event_too_large",
-                                 "\(target.profile.id): an upstream event exceeded \(Self.maxEventBytes) bytes")
-                    note(&x, events, "event_too_large")
-                    return .delivered(body: nil)
+                    return fail(&x, "upstream_event_too_large",
+                                "\(target.profile.id): an upstream event exceeded \(Self.maxEventBytes) bytes",
+                                end: "event_too_large")
                 }
             case .end:
                 _ = forward(parser.finish(), &x)
@@ -89,20 +108,21 @@ struct StreamRelay {
                     note(&x, events, "done")
                 } else if sawFinish {
                     // Some OpenAI-compatible servers omit the sentinel after a finished choice.
-                    x.request.write(Self.doneEvent)
+                    var tail: [UInt8] = []
+                    for event in usage?.flush() ?? [] { tail += event.encoded() }
+                    x.request.write(tail + Self.doneEvent)
                     note(&x, events, "done_added")
                 } else {
-                    endWithError(&x, "upstream_stream_incomplete",
-                                 "\(target.profile.id): the upstream stream ended before the response was complete")
-                    note(&x, events, "truncated")
+                    return fail(&x, "upstream_stream_incomplete",
+                                "\(target.profile.id): the upstream stream ended before the response was complete",
+                                end: "truncated")
                 }
-                return .delivered(body: nil)
+                return .delivered(response: nil)
             case .failed(let failure):
                 _ = forward(parser.finish(), &x)
-                endWithError(&x, "upstream_stream_interrupted",
-                             "\(target.profile.id): the upstream stream broke off (\(failure.kind.rawValue))")
-                note(&x, events, "interrupted")
-                return .delivered(body: nil)
+                return fail(&x, "upstream_stream_interrupted",
+                            "\(target.profile.id): the upstream stream broke off (\(failure.kind.rawValue))",
+                            end: "interrupted")
             case .head:
                 continue
             }

@@ -3,12 +3,13 @@ import RouteroCurl
 import RouteroFastCGI
 import RouteroSystem
 import RouteroProviders
+import RouteroState
 
 /// How one attempt at one deployment ended.
 enum AttemptOutcome {
     /// A response went to the client (success, a passed-through error stream, or an in-stream
-    /// error). `body` is the complete 200 body of a non-streaming call, for the cache.
-    case delivered(body: [UInt8]?)
+    /// error). `response` is the complete 200 answer of a non-streaming call, for the cache.
+    case delivered(response: CachedResponse?)
     /// Nothing was sent; another deployment may be tried if the error is retryable.
     case failed(GatewayError)
     case clientGone
@@ -28,8 +29,8 @@ extension Gateway {
             return .failed(error)
         }
         let transfer = upstream.start(UpstreamHTTPRequest(
-            method: spec.method, url: spec.url, headers: spec.headers, body: spec.body,
-            connectTimeoutSeconds: config.server.connectTimeoutSeconds))
+            method: spec.method, url: spec.url, headers: spec.headers + [(Self.viaHeader, viaValue(x))], body: spec.body,
+            connectTimeoutSeconds: config.server.connectTimeoutSeconds, httpVersion: upstreamHTTPVersion))
         let provider = target.profile.id
         // LiteLLM semantics: `stream_timeout` bounds a streaming call until the upstream answers,
         // `timeout` a whole non-streaming call; both fall back to the server-wide timeout.
@@ -57,7 +58,8 @@ extension Gateway {
         // 2. Upstream errors are collected, sanitized and mapped; still nothing sent.
         if !(200...299).contains(status) {
             let body: [UInt8]
-            switch collect(transfer, x: x, limit: 1 << 20, deadline: deadline, provider: provider) {
+            // An error body only feeds a message: its first MiB is plenty.
+            switch collect(transfer, x: x, limit: 1 << 20, truncate: true, deadline: deadline, provider: provider) {
             case .complete(let b): body = b
             case .stopped(let outcome): return outcome
             }
@@ -66,12 +68,13 @@ extension Gateway {
         // 3a. Streams are relayed event by event.
         if chat.stream && contentType.lowercased().hasPrefix("text/event-stream") {
             let relay = StreamRelay(transfer: transfer, adapter: adapter, target: target,
-                                    idleTimeout: config.server.upstreamTimeoutSeconds)
+                                    idleTimeout: config.server.upstreamTimeoutSeconds,
+                                    usage: adapter.streamUsageNormalizer(includeUsage: chat.includeUsage))
             return relay.run(&x)
         }
         // 3b. Whole bodies are collected within the deadline, then sent in one flush.
         let body: [UInt8]
-        switch collect(transfer, x: x, limit: 256 << 20, deadline: deadline, provider: provider) {
+        switch collect(transfer, x: x, limit: config.server.maxResponseBytes, deadline: deadline, provider: provider) {
         case .complete(let b): body = b
         case .stopped(let outcome): return outcome
         }
@@ -81,7 +84,7 @@ extension Gateway {
         let extra = chat.stream ? [] : [("x-routero-cache", cacheState)]
         x.note("upstream_status", String(status))
         x.sendBody(status, body, contentType: contentType, extraHeaders: extra)
-        return .delivered(body: status == 200 ? body : nil)
+        return .delivered(response: status == 200 ? CachedResponse(contentType: contentType, body: body) : nil)
     }
 
     func map(_ failure: UpstreamFailure, provider: String) -> GatewayError {
@@ -97,8 +100,9 @@ extension Gateway {
     }
 
     /// Reads a whole upstream body, watching the client and the deadline.
-    private func collect(_ transfer: UpstreamTransfer, x: Exchange, limit: Int, deadline: Double,
-                         provider: String) -> Collected {
+    /// - Parameter truncate: past `limit`, keep the first `limit` bytes instead of failing.
+    private func collect(_ transfer: UpstreamTransfer, x: Exchange, limit: Int, truncate: Bool = false,
+                         deadline: Double, provider: String) -> Collected {
         var body: [UInt8] = []
         while true {
             guard let event = transfer.next(timeout: clientPollSeconds) else {
@@ -114,8 +118,8 @@ extension Gateway {
                 body += bytes
                 if body.count > limit {
                     transfer.cancel()
-                    return .stopped(.failed(.upstreamUnreachable(provider: provider,
-                                                                 detail: "response larger than \(limit) bytes")))
+                    if truncate { return .complete(Array(body.prefix(limit))) }
+                    return .stopped(.failed(.upstreamResponseTooLarge(provider: provider, limit: limit)))
                 }
             case .end: return .complete(body)
             case .failed(let failure): return .stopped(.failed(map(failure, provider: provider)))

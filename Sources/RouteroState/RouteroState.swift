@@ -1,3 +1,3 @@
 /// RouteroState owns state that every worker on every host shares through Redis: for now the
-/// exact-match response cache. Key layout: `<namespace>:cache:v1:<sha256>`.
+/// exact-match response cache. Key layout: `<namespace>:cache:v2:<sha256 of scope, route and body>`.
 enum RouteroStateModule {}

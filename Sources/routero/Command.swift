@@ -7,6 +7,8 @@ enum Command {
         var listen: String?
         var redisURL: String?
         var logLevel: String?
+        /// `--auth none`: serve without client authentication (local experiments only).
+        var authMode: String?
     }
 
     case serve(Options)
@@ -18,14 +20,16 @@ enum Command {
 
     static let usage = """
         usage: routero serve --config FILE [--listen unix:/path.sock|HOST:PORT] [--redis redis://HOST:PORT/DB]
-                             [--log-level debug|info|warning|error]
-               routero check-config --config FILE [--redis URL]
+                             [--log-level debug|info|warning|error] [--auth none]
+               routero check-config --config FILE [--redis URL] [--auth none]
                routero --version
 
           serve         run one FastCGI worker process for nginx (SIGTERM drains, then exits)
           check-config  validate the configuration, print a redacted summary, exit 0 or 1
           --listen      FastCGI socket (default unix:/run/routero/w1.sock)
           --redis       overrides the configuration's Redis (cache and shared state)
+          --auth none   serve without a master key: local experiments only (without it, a
+                        configuration with no master key is refused)
         """
 
     static func parse(_ args: [String]) throws(UsageError) -> Command {
@@ -66,6 +70,11 @@ enum Command {
                 throw UsageError(description: "--log-level must be debug, info, warning or error")
             }
             o.logLevel = value
+        case "--auth":
+            guard ["none", "master_key"].contains(value) else {
+                throw UsageError(description: "--auth must be none or master_key")
+            }
+            o.authMode = value
         default: throw UsageError(description: "unknown option '\(flag)'")
         }
     }

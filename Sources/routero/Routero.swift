@@ -28,7 +28,7 @@ struct Routero {
         case .checkConfig(let options):
             let config = load(options)
             print(config.redactedSummary())  // includes the config's own warnings
-            let gateway = makeGateway(config)
+            let gateway = makeGateway(config, options)
             for warning in gateway.routingWarnings { print("warning: \(warning)") }
             print("configuration OK")
         case .serve(let options):
@@ -43,8 +43,12 @@ struct Routero {
         for key in config.notYetActive {
             Log.warning("config setting parsed but not yet active", [("key", key)])
         }
-        let gateway = makeGateway(config)
+        let gateway = makeGateway(config, options)
         for warning in gateway.routingWarnings { Log.warning("routing", [("detail", warning)]) }
+        if config.auth.mode == .none {
+            Log.warning("client authentication is OFF (auth mode none): anyone who reaches this gateway can use "
+                        + "its provider keys; for local experiments only")
+        }
         let listener: FastCGIListener
         do {
             listener = try FastCGIListener(address: options.listen ?? "unix:/run/routero/w1.sock")
@@ -53,13 +57,15 @@ struct Routero {
         }
         let server = FastCGIServer(
             listener: listener,
-            configuration: .init(maxConcurrentRequests: config.server.maxConcurrentRequests)
-        ) { request in gateway.handle(request) }
+            configuration: .init(maxConcurrentRequests: config.server.maxConcurrentRequests),
+            handler: { request in gateway.handle(request) },
+            overloaded: { request in gateway.overloaded(request) })
         server.start()
         Log.info("worker ready", [
             ("pid", String(getpid())), ("listen", options.listen ?? "unix:/run/routero/w1.sock"),
             ("redis", config.redis?.description ?? "none"), ("cache", config.cache.enabled ? "on" : "off"),
-            ("models", String(config.modelGroups.count)), ("auth", config.auth.masterKey == nil ? "off" : "master_key"),
+            ("models", String(config.modelGroups.count)), ("auth", config.auth.mode.rawValue),
+            ("instance", gateway.instance),
         ])
         let signal = StopSignals.wait()
         Log.info("draining", [("signal", String(signal)), ("in_flight", String(server.inFlight)),
@@ -76,19 +82,25 @@ struct Routero {
 
     static func load(_ options: Command.Options) -> GatewayConfig {
         let environment = CStringPairs.dictionary(environ)
-        do {
+        do throws(ConfigError) {
             let redis = try options.redisURL.map { url throws(ConfigError) in
                 try RedisSettings.parse(url: url, keyPath: "--redis")
             }
-            return try ConfigLoader.load(path: options.configPath, environment: environment, redisOverride: redis)
+            var config = try ConfigLoader.load(path: options.configPath, environment: environment, redisOverride: redis)
+            if options.authMode == "none" { config.auth.mode = .none }
+            // Fail closed: no master key and no explicit opt-out is a configuration error.
+            if let problem = config.clientAuthProblem() { throw problem }
+            return config
         } catch {
             fail("invalid configuration \(options.configPath): \(error.description)", code: 1)
         }
     }
 
-    static func makeGateway(_ config: GatewayConfig) -> Gateway {
+    static func makeGateway(_ config: GatewayConfig, _ options: Command.Options) -> Gateway {
+        let instance = config.server.instanceID ?? InstanceID.derived(configPath: options.configPath)
         do {
-            return try Gateway(config: config, environment: config.mergedEnvironment(CStringPairs.dictionary(environ)))
+            return try Gateway(config: config, environment: config.mergedEnvironment(CStringPairs.dictionary(environ)),
+                               instanceID: instance)
         } catch {
             fail("invalid configuration: \(error.description)", code: 1)
         }

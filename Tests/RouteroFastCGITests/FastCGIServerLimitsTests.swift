@@ -68,6 +68,7 @@ struct FastCGIServerLimitsTests {
         let answered = answeredAt.load(ordering: .sequentiallyConsistent)
         #expect(answered > 0 && answered <= returnedAt, "drain returned before the accepted request was answered")
         #expect(String(decoding: client.readResponse(), as: UTF8.self).hasSuffix("served"))
+        client.close()
     }
 
     @Test func aSecondHeadEndsTheRequestInsteadOfTheProcess() throws {

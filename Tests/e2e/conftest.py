@@ -31,10 +31,17 @@ MAIN_MODELS = {
     "mock-long-100": {},
     "mock-long-60-524288": {},             # 60 x 512 KiB events: more than all the buffers on the way
     "mock-huge-512": {},
+    "mock-huge-2048": {},                  # over server.max_response_bytes
+    "mock-notchat": {},                    # 200 JSON that is not a chat.completion
+    "mock-text": {},                       # 200 text/plain
 }
-# Failover groups: name -> the model of the failing order-1 deployment (None: connection refused).
-FAILOVER_GROUPS = {"failover-500": "mock-500", "failover-429": "mock-429", "failover-down": None}
+# Failover groups: name -> the model of the failing order-1 deployment (None: connection refused;
+# provider/model: that provider row, on the mock under /<provider>/v1).
+FAILOVER_GROUPS = {"failover-500": "mock-500", "failover-429": "mock-429", "failover-down": None,
+                   "failover-drop": "mock-drop", "failover-404": "mock-404", "failover-single": "groq/mock-echo"}
 MAX_BODY_BYTES = 262144                    # the 413 test sends more than this
+MAX_RESPONSE_BYTES = 1048576               # mock-huge-512 fits, mock-huge-2048 does not
+CACHE_MAX_ENTRY_BYTES = 262144             # mock-huge-512 is served but not cached
 
 # OpenAI-compatible provider rows exercised through the gateway (prefix = path on the mock).
 PROVIDERS = ["groq", "together_ai", "fireworks_ai", "deepseek", "mistral", "xai", "perplexity",
@@ -48,10 +55,11 @@ def main_config(mock_port: int) -> str:
     lines = [
         "server:",
         f"  max_body_bytes: {MAX_BODY_BYTES}",
+        f"  max_response_bytes: {MAX_RESPONSE_BYTES}",
         "  drain_timeout_seconds: 20",
         "auth:",
         "  master_key: os.environ/ROUTERO_MASTER_KEY",
-        "cache: {enabled: true, ttl_seconds: 600, namespace: e2e}",
+        f"cache: {{enabled: true, ttl_seconds: 600, namespace: e2e, max_entry_bytes: {CACHE_MAX_ENTRY_BYTES}}}",
         "allow_unlisted_models: false",
         "models:",
     ]
@@ -65,9 +73,12 @@ def main_config(mock_port: int) -> str:
     for name, first in FAILOVER_GROUPS.items():
         base = f"http://127.0.0.1:{mock_port}/v1"
         first_base = "http://127.0.0.1:1/v1" if first is None else base  # port 1: connection refused
+        first_model = f"openai/{first or 'mock-echo'}"
+        if first and "/" in first:
+            first_model, first_base = first, f"http://127.0.0.1:{mock_port}/{first.split('/')[0]}/v1"
         lines += [f"  - name: {name}",
                   "    deployments:",
-                  f"      - {{model: openai/{first or 'mock-echo'}, api_base: \"{first_base}\", "
+                  f"      - {{model: {first_model}, api_base: \"{first_base}\", "
                   "api_key: os.environ/MOCK_UPSTREAM_KEY, order: 1}",
                   f"      - {{model: openai/mock-echo, api_base: \"{base}\", "
                   "api_key: os.environ/MOCK_UPSTREAM_KEY, order: 2}"]

@@ -21,7 +21,17 @@ the expected reply with ``import mock_openai``. Faults are selected by the model
   mock-huge-<kb>      non-stream answer whose content is <kb> KiB
   mock-idle-<s>       stream: role chunk, then silence for <s> seconds, one chunk, end
                       (cheap long-lived streams for the 2,000-idle-streams bench)
+  mock-drop           stream: 200 and SSE headers, then the connection is dropped before any event
+  mock-notchat        non-stream: 200 application/json that is not a chat.completion
+  mock-text           non-stream: 200 text/plain
   anything else       echo: content = "echo: " + last user message text
+
+Provider flavours, chosen by the first path segment, emulate documented deviations strictly:
+  /mistral/, /codestral/  unknown top-level fields -> 422 (Mistral's extra_forbidden shape);
+                          tool-call ids other than 9 chars [a-zA-Z0-9] -> 400; streams carry usage
+                          in the finish chunk and never send a separate usage chunk
+  /perplexity/            streams carry usage in the finish chunk
+  /moonshot/              streams carry usage inside choices[0] of the finish chunk
 
 Control API: ``GET /_mock/calls`` (JSON list of recorded calls), ``POST /_mock/reset``,
 ``GET /_mock/health``.
@@ -89,6 +99,39 @@ def long_piece(i: int, pad: int) -> str:
 
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+# Fields Mistral's chat completions endpoint accepts; anything else is rejected with 422.
+MISTRAL_FIELDS = {"model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed",
+                  "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
+                  "prediction", "parallel_tool_calls", "safe_prompt", "prompt_mode"}
+TOOL_ID_9 = re.compile(r"[a-zA-Z0-9]{9}")
+
+
+def flavour(path: str) -> str:
+    """The provider a path prefix stands for: ``/mistral/v1/...`` -> ``mistral``."""
+    first = path.strip("/").split("/", 1)[0]
+    return "mistral" if first == "codestral" else first
+
+
+def mistral_problem(body: dict):
+    """Mistral's own validation: (status, body) or None."""
+    extra = sorted(set(body) - MISTRAL_FIELDS)
+    if extra:
+        return 422, {"object": "error", "message": {"detail": [
+            {"type": "extra_forbidden", "loc": ["body", k], "msg": "Extra inputs are not permitted",
+             "input": body[k]} for k in extra]}, "type": "invalid_request_error", "param": None, "code": None}
+    for m in body.get("messages", []):
+        if not isinstance(m, dict):
+            continue
+        ids = [c.get("id") for c in m.get("tool_calls") or [] if isinstance(c, dict)]
+        if "tool_call_id" in m:
+            ids.append(m["tool_call_id"])
+        for i in ids:
+            if not isinstance(i, str) or not TOOL_ID_9.fullmatch(i):
+                return 400, {"object": "error", "message": f"Tool call id was {i} but must be a-z, A-Z, 0-9, "
+                             "with a length of 9.", "type": "invalid_request_error", "param": None, "code": None}
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,6 +383,16 @@ class Mock:
         if body.get("stream") is True:
             return await self.stream(req, call, body, reader, writer)
 
+        if model == "mock-notchat":
+            call["status"] = 200
+            await self.send_json(writer, 200, {"object": "list", "data": []}, keep)
+            return True
+        if model == "mock-text":
+            call["status"] = 200
+            data = b"plain text, not JSON"
+            writer.write(response_head(200, [("content-type", "text/plain"), ("content-length", str(len(data)))]) + data)
+            await writer.drain()
+            return True
         m = re.fullmatch(r"mock-huge-(\d+)", model)
         content = ("x" * (int(m.group(1)) * 1024)) if m else answer_text(body)
         call["status"] = 200
@@ -382,6 +435,10 @@ class Mock:
             return 400, error_body("Invalid 'messages': empty array. Expected an array with minimum length 1, "
                                    "but got an empty array instead.", "invalid_request_error", "empty_array",
                                    "messages")
+        if flavour(req.path) == "mistral":
+            problem = mistral_problem(body)
+            if problem:
+                return problem
         if "stream_options" in body and body.get("stream") is not True:
             return 400, error_body("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
                                    "invalid_request_error", None, "stream_options")
@@ -394,6 +451,10 @@ class Mock:
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         include_usage = isinstance(body.get("stream_options"), dict) and body["stream_options"].get("include_usage") is True
+        # Where usage goes: OpenAI's separate chunk, or a provider's own place (always sent there).
+        usage_at = {"mistral": "finish", "perplexity": "finish", "moonshot": "choice"}.get(flavour(req.path), "chunk")
+        if usage_at != "chunk":
+            include_usage = False
 
         def chunk(delta: dict, finish=None) -> dict:
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
@@ -403,6 +464,14 @@ class Mock:
                 obj["usage"] = None
             return obj
 
+        if model == "mock-drop":
+            call["status"] = 200
+            writer.write(response_head(200, [("content-type", "text/event-stream; charset=utf-8"),
+                                             ("transfer-encoding", "chunked")]))
+            await writer.drain()
+            writer.transport.abort()
+            call["ended_at"] = time.time()
+            return False
         cut = re.fullmatch(r"mock-cut-(\d+)", model)
         long_ = re.fullmatch(r"mock-long-(\d+)(?:-(\d+))?", model)
         idle = re.fullmatch(r"mock-idle-(\d+)", model)
@@ -486,7 +555,12 @@ class Mock:
                 call["ended_at"] = time.time()
                 return False
             if ok:
-                ok = await pause(gap) and await send_event(dumps(chunk({}, "stop")))
+                final = chunk({}, "stop")
+                if usage_at == "finish":
+                    final["usage"] = usage_for(body, content)
+                elif usage_at == "choice":
+                    final["choices"][0]["usage"] = usage_for(body, content)
+                ok = await pause(gap) and await send_event(dumps(final))
             if ok and include_usage:
                 usage_chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
                                "system_fingerprint": "fp_mock", "choices": [], "usage": usage_for(body, content)}

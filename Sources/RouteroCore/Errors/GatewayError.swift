@@ -137,4 +137,24 @@ extension GatewayError {
     public static func serviceUnavailable(_ message: String) -> Self {
         Self(status: 503, type: "server_error", code: "service_unavailable", message: message)
     }
+
+    /// 503 with `retry-after`: this worker already runs its `server.max_concurrent_requests`.
+    public static func overloaded(retryAfterSeconds: Int) -> Self {
+        Self(status: 503, type: "server_error", code: "overloaded",
+             message: "The gateway is at its concurrent request limit; retry shortly.",
+             headers: [("retry-after", String(retryAfterSeconds))])
+    }
+
+    /// 508: the request already passed through this gateway, or through more gateways than
+    /// `server.max_hops` allows; a deployment's `api_base` points back at a gateway.
+    public static func loopDetected(_ detail: String) -> Self {
+        Self(status: 508, type: "server_error", code: "loop_detected", message: "Request loop detected: \(detail)")
+    }
+
+    /// 502: a non-streaming upstream answer exceeded `server.max_response_bytes`.
+    public static func upstreamResponseTooLarge(provider: String, limit: Int) -> Self {
+        Self(status: 502, type: "server_error", code: "upstream_response_too_large",
+             message: "\(provider): the upstream response exceeded the gateway's limit of \(limit) bytes "
+                 + "(server.max_response_bytes).")
+    }
 }

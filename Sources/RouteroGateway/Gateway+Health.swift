@@ -1,0 +1,53 @@
+import RouteroCore
+
+extension Gateway {
+    /// `GET /health`: liveness. Anyone gets `{"status":"ok"}`; the master key adds the worker.
+    func liveness(_ x: inout Exchange) {
+        var body: JSONObject = ["status": "ok"]
+        if presentsMasterKey(x) { body["worker"] = .string(workerID) }
+        x.sendJSON(200, body)
+    }
+
+    /// `GET /health/ready`: 200 when the configuration is loaded and Redis (if configured) answers
+    /// a PING through its circuit breaker, 503 otherwise. Without the master key the answer is the
+    /// bare status: no Redis address, no pid, no counters. While the breaker is open the check
+    /// costs no network round trip, so probing many times a second cannot hang or re-open Redis.
+    func readiness(_ x: inout Exchange) {
+        let redisError = redis?.check()
+        let ready = redisError == nil
+        var body: JSONObject = ["status": ready ? "ready" : "not_ready"]
+        if presentsMasterKey(x) {
+            body["config"] = "loaded"
+            body["worker"] = .string(workerID)
+            body["models"] = .number(String(router.listedModels().count))
+            if let redisError {
+                body["redis"] = .string("unreachable: \(redisError.message)")
+            } else {
+                body["redis"] = redis == nil ? "not configured" : "ok"
+            }
+            let stats = upstream.stats
+            body["upstream"] = ["transfers": .number(String(stats.transfers)),
+                                "new_connections": .number(String(stats.newConnections)),
+                                "active": .number(String(stats.active))]
+        }
+        x.sendJSON(ready ? 200 : 503, body)
+    }
+}
+
+extension Gateway {
+    /// `GET /v1/models`: the configured model names, in OpenAI's list shape.
+    func listModels(_ x: inout Exchange) {
+        let data = router.listedModels().map { JSONValue.object(modelObject($0)) }
+        x.sendJSON(200, ["object": "list", "data": .array(data)])
+    }
+
+    /// `GET /v1/models/{id}`: one configured model, or 404 like OpenAI.
+    func retrieveModel(_ x: inout Exchange, id: String) throws(GatewayError) {
+        guard router.listedModels().contains(id) else { throw .modelNotFound(id) }
+        x.sendJSON(200, modelObject(id))
+    }
+
+    private func modelObject(_ id: String) -> JSONObject {
+        ["id": .string(id), "object": "model", "created": 0, "owned_by": "routero"]
+    }
+}

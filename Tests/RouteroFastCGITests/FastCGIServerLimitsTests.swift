@@ -71,6 +71,36 @@ struct FastCGIServerLimitsTests {
         client.close()
     }
 
+    /// Clients keep arriving while drain starts: every connection that was accepted by the
+    /// socket gets its answer; the others are refused at connect (nginx moves on to another
+    /// worker before sending a byte).
+    @Test func arrivalsDuringDrainAreAnsweredOrRefusedNeverDropped() throws {
+        let (server, path) = try base.start("arrivals") { req in
+            usleep(20_000)
+            req.respond(status: 200, headers: [], body: Array("ok".utf8))
+        }
+        let tally = Mutex<(sent: Int, answered: Int, dropped: Int)>((0, 0, 0))
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<8 {
+            _ = NativeThread.detach {
+                while let client = FastCGITestClient(unixPath: path) {
+                    client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+                    let answered = String(decoding: client.readResponse(), as: UTF8.self).hasSuffix("ok")
+                    client.close()
+                    tally.withLock { $0.sent += 1; if answered { $0.answered += 1 } else { $0.dropped += 1 } }
+                }
+                done.signal()
+            }
+        }
+        usleep(300_000)
+        server.stopAccepting()
+        #expect(server.waitForDrain(seconds: 10) == 0)
+        for _ in 0..<8 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        let result = tally.withLock { $0 }
+        #expect(result.sent > 20)
+        #expect(result.dropped == 0, "\(result.dropped) of \(result.sent) accepted requests got no answer")
+    }
+
     @Test func aSecondHeadEndsTheRequestInsteadOfTheProcess() throws {
         let misuse = Mutex<String?>(nil)
         let (server, path) = try base.start("misuse") { req in

@@ -278,3 +278,20 @@ def test_readiness_probes_neither_hang_nor_defeat_the_redis_breaker(tmp_path, mo
     finally:
         s.stop()
         frozen.close()
+
+
+def test_deploy_run_auth_none_is_an_explicit_open_gateway(tmp_path, mock, binary):
+    """`deploy/run --auth none` is the explicit opt-out: the stack starts without a master key,
+    serves without one, and every worker says loudly that authentication is off."""
+    (tmp_path / "c.yaml").write_text(
+        f"model_list:\n  - model_name: echo\n    litellm_params: {{model: openai/mock-echo, "
+        f"api_base: 'http://127.0.0.1:{mock.port}/v1', api_key: os.environ/MOCK_UPSTREAM_KEY}}\n")
+    s = Stack(tmp_path / "c.yaml", tmp_path / "state", workers=1, binary=binary, extra_args=["--auth", "none"])
+    try:
+        text = unique("open")
+        status, _, body = raw_request(s.port, "POST", "/v1/chat/completions", chat_body("echo", text),
+                                      headers={"Authorization": None})
+        assert status == 200, body[:200]
+        assert "client authentication is OFF" in s.worker_logs(50)
+    finally:
+        s.stop()

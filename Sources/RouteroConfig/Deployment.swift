@@ -61,7 +61,7 @@ public struct Deployment: Sendable, Equatable {
     public var order: Int?
     /// Whole-request timeout for this deployment (`timeout`, seconds).
     public var timeoutSeconds: Double?
-    /// Timeout for streaming requests (`stream_timeout`, seconds; not yet active).
+    /// Timeout for streaming requests until the upstream answers (`stream_timeout`, seconds).
     public var streamTimeoutSeconds: Double?
     /// `max_retries` (not yet active).
     public var maxRetries: Int?

@@ -6,12 +6,11 @@ import RouteroState
 /// `cache.max_entry_bytes`. Error bodies, HTML from a proxy, or a streaming answer sent as a
 /// plain body never poison the cache.
 enum CachePolicy {
-    static func storable(status: Int, contentType: String, body: [UInt8], maxBytes: Int) -> CachedResponse? {
-        guard status == 200, body.count <= maxBytes, mediaType(contentType) == "application/json",
-              let value = try? JSON.parse(body), let object = value.objectValue,
-              object["object"]?.stringValue == "chat.completion", object["choices"]?.arrayValue != nil
-        else { return nil }
-        return CachedResponse(contentType: contentType, body: body)
+    /// - Parameter response: a complete 200 answer (attempts hand over nothing else).
+    static func storable(_ response: CachedResponse, maxBytes: Int) -> Bool {
+        guard response.body.count <= maxBytes, mediaType(response.contentType) == "application/json",
+              let object = (try? JSON.parse(response.body))?.objectValue else { return false }
+        return object["object"]?.stringValue == "chat.completion" && object["choices"]?.arrayValue != nil
     }
 
     /// `application/json; charset=utf-8` → `application/json`.

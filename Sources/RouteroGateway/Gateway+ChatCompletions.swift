@@ -46,9 +46,8 @@ extension Gateway {
             switch outcome {
             case .delivered(let response):
                 if let cacheKey, let cache, let response,
-                   let stored = CachePolicy.storable(status: 200, contentType: response.contentType, body: response.body,
-                                                     maxBytes: config.cache.maxEntryBytes) {
-                    if let failure = cache.store(cacheKey, stored) {
+                   CachePolicy.storable(response, maxBytes: config.cache.maxEntryBytes) {
+                    if let failure = cache.store(cacheKey, response) {
                         Log.debug("cache store skipped", [("id", x.requestID), ("reason", failure)])
                     }
                 } else if cacheKey != nil {

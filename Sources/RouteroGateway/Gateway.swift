@@ -19,7 +19,7 @@ public final class Gateway: Sendable {
     let masterIdentity: CallerIdentity
     let workerID: String
     /// Names this gateway in `x-routero-via` (loop detection).
-    let instanceID: String
+    public let instanceID: String
     let upstreamHTTPVersion: UpstreamHTTPVersion
 
     /// Builds the gateway from a validated configuration.
@@ -107,9 +107,4 @@ public final class Gateway: Sendable {
             }
         }
     }
-}
-
-extension Gateway {
-    /// The instance id this gateway puts in `x-routero-via`, for the start-up log line.
-    public var instance: String { instanceID }
 }

@@ -13,26 +13,51 @@ import RouteroProviders
 /// names. So neither a client's choice of provider prefix nor an operator's custom host can
 /// route one provider's secret to another host.
 struct CredentialResolver: Sendable {
-    /// Native `providers:` overrides, keyed by lowercased id or alias.
-    let providers: [String: ProviderSettings]
-    /// Process environment merged with LiteLLM `environment_variables`.
-    let environment: [String: String]
-    /// The global `drop_params`; a deployment's own setting wins.
-    var dropParams = false
-
-    /// The `providers.<name>` entry for any of the profile's names.
-    func settings(for profile: ProviderProfile) -> ProviderSettings? {
-        profile.allNames.lazy.compactMap { providers[$0.lowercased()] }.first
+    /// Where a provider lives and what it may be sent there, resolved once at start-up so routes
+    /// resolved per request (wildcards, unlisted names) never scan the environment.
+    struct ProviderHome: Sendable {
+        /// The `providers.<name>` entry for any of the profile's names.
+        let settings: ProviderSettings?
+        /// `providers.<id>.api_base`, else the first set `<PROVIDER>_API_BASE` variable, else the
+        /// catalog default (may be empty).
+        let baseURL: String
+        /// Whether the operator chose ``baseURL`` rather than the catalog.
+        let operatorSet: Bool
+        /// `providers.<id>.api_key`, else the first non-empty key variable.
+        let sharedKey: String?
     }
 
-    /// The provider's own base URL and whether the operator chose it (a `providers.<id>.api_base`
-    /// or a `<PROVIDER>_API_BASE` variable) rather than the catalog.
-    func providerBaseURL(_ profile: ProviderProfile) -> (url: String, operatorSet: Bool) {
-        if let base = settings(for: profile)?.apiBase { return (base, true) }
-        if let base = profile.baseURLEnv.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) {
-            return (Self.trimmed(base), true)
+    /// The global `drop_params`; a deployment's own setting wins.
+    let dropParams: Bool
+    /// Every catalog provider, by id.
+    private let homes: [String: ProviderHome]
+    /// The environment variable that holds a provider's shared key, for start-up messages.
+    private let keyVariables: [String: String]
+
+    /// - Parameters:
+    ///   - providers: native `providers:` overrides, keyed by lowercased id or alias.
+    ///   - environment: process environment merged with LiteLLM `environment_variables`.
+    init(providers: [String: ProviderSettings], environment: [String: String], dropParams: Bool = false) {
+        self.dropParams = dropParams
+        var homes: [String: ProviderHome] = [:]
+        var keyVariables: [String: String] = [:]
+        for profile in ProviderCatalog.all {
+            let block = profile.allNames.lazy.compactMap { providers[$0.lowercased()] }.first
+            let variable = profile.baseURLEnv.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+            let keyVariable = profile.keyEnv.first { !(environment[$0] ?? "").isEmpty }
+            keyVariables[profile.id] = keyVariable
+            homes[profile.id] = ProviderHome(
+                settings: block,
+                baseURL: block?.apiBase ?? variable.map(Self.trimmed) ?? profile.defaultBaseURL,
+                operatorSet: block?.apiBase != nil || variable != nil,
+                sharedKey: block?.apiKey?.value ?? keyVariable.flatMap { environment[$0] })
         }
-        return (profile.defaultBaseURL, false)
+        self.homes = homes
+        self.keyVariables = keyVariables
+    }
+
+    func home(_ profile: ProviderProfile) -> ProviderHome {
+        homes[profile.id] ?? ProviderHome(settings: nil, baseURL: profile.defaultBaseURL, operatorSet: false, sharedKey: nil)
     }
 
     /// Whether a request may reach `profile` without a deployment naming its host: its default
@@ -40,12 +65,13 @@ struct CredentialResolver: Sendable {
     /// variable). Local servers (Ollama, vLLM, llama.cpp, ...) default to ports on the gateway's
     /// own host, which a client's model string must never be able to pick.
     func reachableWithoutDeployment(_ profile: ProviderProfile) -> Bool {
-        profile.hasPublicDefaultBaseURL || settings(for: profile) != nil || providerBaseURL(profile).operatorSet
+        let home = home(profile)
+        return profile.hasPublicDefaultBaseURL || home.settings != nil || home.operatorSet
     }
 
     /// Builds the target, or the error a request would get if this deployment were its only one.
     ///
-    /// Base URL: deployment `api_base` → the provider's own base URL (see ``providerBaseURL(_:)``).
+    /// Base URL: deployment `api_base` → the provider's own base URL (``ProviderHome/baseURL``).
     /// Key: deployment `api_key`; then, only when the request goes to the provider's own base URL
     /// and under ``KeyPolicy/standard``, `providers.<id>.api_key` → the profile's key variables.
     /// - Parameters:
@@ -53,18 +79,15 @@ struct CredentialResolver: Sendable {
     func target(profile: ProviderProfile, model: String, keys: KeyPolicy,
                 deployment: Deployment?) -> Result<UpstreamTarget, GatewayError>
     {
-        let block = keys == .standard ? settings(for: profile) : nil
-        let own = providerBaseURL(profile)
-        let base = deployment?.apiBase ?? own.url
+        let home = home(profile)
+        let base = deployment?.apiBase ?? home.baseURL
         guard !base.isEmpty else {
             return .failure(.providerMisconfigured(provider: profile.id,
                                                    detail: "no api_base configured (this provider has no default URL)"))
         }
-        let shared = keys == .standard && Self.trimmed(base) == Self.trimmed(own.url)
+        let shared = keys == .standard && Self.trimmed(base) == Self.trimmed(home.baseURL)
         var key = deployment?.apiKey?.value
-        if key == nil && shared {
-            key = block?.apiKey?.value ?? profile.keyEnv.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
-        }
+        if key == nil && shared { key = home.sharedKey }
         if key == nil && shared && profile.requiresKey && profile.auth != .none {
             let hint = profile.keyEnv.first.map { "set \($0)" } ?? "set api_key"
             return .failure(.internalError("no API key configured for provider \(profile.id) (\(hint))"))
@@ -73,7 +96,7 @@ struct CredentialResolver: Sendable {
         // header of the same name replaces them.
         let ownHeaders = deployment?.extraHeaders ?? []
         let ownNames = Set(ownHeaders.map { $0.name.lowercased() })
-        let sharedHeaders = shared ? (block?.extraHeaders ?? []) : []
+        let sharedHeaders = shared ? (home.settings?.extraHeaders ?? []) : []
         let headers = sharedHeaders.filter { !ownNames.contains($0.name.lowercased()) } + ownHeaders
         return .success(UpstreamTarget(profile: profile, model: model, apiBase: base, apiKey: key,
                                        deploymentID: deployment?.id, timeoutSeconds: deployment?.timeoutSeconds,
@@ -86,8 +109,8 @@ struct CredentialResolver: Sendable {
     /// worth a start-up warning, since LiteLLM would have sent it.
     func withheldSharedKey(profile: ProviderProfile, deployment: Deployment, target: UpstreamTarget) -> String? {
         guard target.apiKey == nil, deployment.apiBase != nil, profile.requiresKey, profile.auth != .none else { return nil }
-        if settings(for: profile)?.apiKey != nil { return "providers.\(profile.id).api_key" }
-        return profile.keyEnv.first { !(environment[$0] ?? "").isEmpty }
+        if home(profile).settings?.apiKey != nil { return "providers.\(profile.id).api_key" }
+        return keyVariables[profile.id]
     }
 
     static func trimmed(_ url: String) -> String {

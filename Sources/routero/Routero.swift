@@ -65,7 +65,7 @@ struct Routero {
             ("pid", String(getpid())), ("listen", options.listen ?? "unix:/run/routero/w1.sock"),
             ("redis", config.redis?.description ?? "none"), ("cache", config.cache.enabled ? "on" : "off"),
             ("models", String(config.modelGroups.count)), ("auth", config.auth.mode.rawValue),
-            ("instance", gateway.instance),
+            ("instance", gateway.instanceID),
         ])
         let signal = StopSignals.wait()
         Log.info("draining", [("signal", String(signal)), ("in_flight", String(server.inFlight)),

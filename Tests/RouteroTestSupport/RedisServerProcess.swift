@@ -40,19 +40,9 @@ public final class RedisServerProcess {
     public func resume() { kill(pid, SIGCONT) }
 
     public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ptr in
-                _ = bind(fd, ptr, len)
-                return getsockname(fd, ptr, &len)
-            }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        let (fd, port) = LoopbackSocket.bound(listening: nil)
+        close(fd)
+        return port
     }
 
     public static func accepts(_ port: Int) -> Bool {

@@ -1,5 +1,4 @@
 import Glibc
-import RouteroSystem
 import Synchronization
 
 /// One request as ``TinyHTTPServer`` read it.
@@ -39,51 +38,26 @@ public enum TinyHTTPResponse: Sendable {
 /// - `/big/N`: N bytes as fast as the socket takes them
 /// - `/status/N`: status N with a JSON error body
 public final class TinyHTTPServer: Sendable {
-    public let port: Int
-    private let listenFD: Int32
     private let handler: (@Sendable (TinyHTTPRequest) -> TinyHTTPResponse?)?
-    public let connections = Atomic<Int>(0)
+    private let listener = LoopbackListener()
     public let closedEarly = Atomic<Int>(0)
     public let bigBytesSent = Atomic<Int>(0)
     private let recorded = Mutex<[TinyHTTPRequest]>([])
 
     public init(handler: (@Sendable (TinyHTTPRequest) -> TinyHTTPResponse?)? = nil) {
         self.handler = handler
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        listen(fd, 64)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        listenFD = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        spawn { [self] in acceptLoop() }
+        listener.start { [self] fd in serve(fd) }
     }
 
+    public var port: Int { listener.port }
+    /// Connections accepted so far.
+    public var connections: Int { listener.connections.load(ordering: .relaxed) }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request received so far, in order.
     public var requests: [TinyHTTPRequest] { recorded.withLock { $0 } }
 
-    public func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
-
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 { return }
-            connections.add(1, ordering: .relaxed)
-            spawn { [self] in serve(fd) }
-        }
-    }
+    public func stop() { listener.stop() }
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
@@ -204,9 +178,6 @@ public final class TinyHTTPServer: Sendable {
         return true
     }
 
-    private func spawn(_ body: @escaping @Sendable () -> Void) {
-        _ = NativeThread.detach(body)
-    }
 }
 
 extension Substring {

@@ -39,6 +39,7 @@ models:
         started = time.monotonic()
         status, headers, body = raw_request(s.port, "POST", "/v1/chat/completions", chat_body("mock-echo", unique("over")))
         took = time.monotonic() - started
+        print(f"\nmeasured: over-limit request answered after {took * 1000:.1f} ms")
         assert status == 503, body[:300]
         assert headers.get("retry-after") == "1"
         assert json.loads(body)["error"]["code"] == "overloaded"

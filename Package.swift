@@ -35,6 +35,8 @@ let package = Package(
                 swiftSettings: strict),
         // Provider profiles and pure wire adapters (no I/O).
         .target(name: "RouteroProviders", dependencies: ["RouteroCore"], swiftSettings: strict),
+        // Entry formats: one pure codec per client wire format (OpenAI, Anthropic, Gemini).
+        .target(name: "RouteroFrontEnds", dependencies: ["RouteroCore", "RouteroProviders"], swiftSettings: strict),
         // Model-string resolution and deployment selection (pure).
         .target(name: "RouteroRouting",
                 dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders"],
@@ -51,7 +53,7 @@ let package = Package(
                 swiftSettings: strict),
         // HTTP semantics on top of FastCGI: endpoints, auth, executor, SSE relay.
         .target(name: "RouteroGateway",
-                dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders", "RouteroRouting",
+                dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders", "RouteroFrontEnds", "RouteroRouting",
                                "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState", "RouteroSystem"],
                 swiftSettings: strict),
         // The worker executable.
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
         .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig", "RouteroTestSupport"]),
         .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders", "RouteroCore"]),
+        .testTarget(name: "RouteroFrontEndsTests", dependencies: ["RouteroFrontEnds", "RouteroProviders", "RouteroCore"]),
         .testTarget(name: "RouteroRoutingTests",
                     dependencies: ["RouteroRouting", "RouteroConfig", "RouteroCore", "RouteroProviders"]),
         .testTarget(name: "RouteroFastCGITests", dependencies: ["RouteroFastCGI", "RouteroSystem", "RouteroTestSupport"]),

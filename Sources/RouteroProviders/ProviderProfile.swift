@@ -1,3 +1,5 @@
+public import RouteroCore
+
 /// How a provider expects the API key to be presented.
 public enum AuthStyle: Sendable, Equatable {
     /// `authorization: Bearer <key>` (OpenAI and nearly every compatible server).
@@ -117,13 +119,15 @@ public struct ProviderProfile: Sendable {
     public let bareModelPrefixes: [String]
     /// Wire-format repairs applied by ``OpenAICompatibleAdapter``.
     public let quirks: ProviderQuirks
+    /// The wire family this provider speaks: which ``ChatAdapter`` builds its requests.
+    public let family: WireFamily
 
     /// Creates a profile; see the properties for meanings.
     /// - Parameter baseURLEnv: nil derives `<NAME>_API_BASE` from the id and every alias
     ///   (`together_ai` → `TOGETHER_AI_API_BASE`), as LiteLLM names them.
     public init(id: String, aliases: [String] = [], defaultBaseURL: String, keyEnv: [String] = [],
                 baseURLEnv: [String]? = nil, auth: AuthStyle = .bearer, requiresKey: Bool = true,
-                bareModelPrefixes: [String] = [], quirks: ProviderQuirks = .compatible) {
+                bareModelPrefixes: [String] = [], quirks: ProviderQuirks = .compatible, family: WireFamily = .openAI) {
         self.id = id
         self.aliases = aliases
         self.defaultBaseURL = defaultBaseURL
@@ -133,6 +137,7 @@ public struct ProviderProfile: Sendable {
         self.requiresKey = requiresKey
         self.bareModelPrefixes = bareModelPrefixes
         self.quirks = quirks
+        self.family = family
     }
 
     /// Whether deployments of this provider must configure `api_base` themselves.

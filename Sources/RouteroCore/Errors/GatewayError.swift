@@ -158,3 +158,12 @@ extension GatewayError {
                  + "(server.max_response_bytes).")
     }
 }
+
+extension GatewayError: Equatable {
+    /// Field-by-field equality (headers in order), for tests of decoders that emit errors.
+    public static func == (lhs: GatewayError, rhs: GatewayError) -> Bool {
+        lhs.status == rhs.status && lhs.type == rhs.type && lhs.code == rhs.code && lhs.param == rhs.param
+            && lhs.message == rhs.message && lhs.retryable == rhs.retryable
+            && lhs.headers.count == rhs.headers.count && zip(lhs.headers, rhs.headers).allSatisfy { $0 == $1 }
+    }
+}

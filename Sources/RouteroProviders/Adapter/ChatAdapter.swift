@@ -21,7 +21,7 @@ public protocol ChatAdapter: Sendable {
 
     /// Parses a 2xx non-streaming body into the canonical result.
     /// - Throws: 502 `upstream_invalid_response` when the body is not this family's response.
-    func parseResponse(_ body: [UInt8], target: UpstreamTarget) throws(GatewayError) -> ChatResult
+    func parseResponse(_ body: [UInt8], for call: ChatCall, target: UpstreamTarget) throws(GatewayError) -> ChatResult
 
     /// A decoder for a 2xx streaming body, to canonical events.
     func makeStreamDecoder(for call: ChatCall, target: UpstreamTarget) -> any ChatStreamDecoder

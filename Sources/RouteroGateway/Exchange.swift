@@ -1,4 +1,5 @@
 import RouteroCore
+import RouteroFrontEnds
 import RouteroFastCGI
 import RouteroSystem
 import Glibc
@@ -15,6 +16,8 @@ struct Exchange {
     var caller: CallerIdentity?
     /// Gateways this request already passed through (`x-routero-via`), oldest first.
     var via: [String] = []
+    /// The entry format of the matched route: errors are written in its shape.
+    var format: any ChatFrontEnd = Gateway.openAIFormat
 
     init(request: FastCGIRequest, workerID: String) {
         self.request = request
@@ -43,12 +46,13 @@ struct Exchange {
         request.respond(status: status, headers: headers, body: request.method == "HEAD" ? [] : body)
     }
 
-    /// Sends `error` in OpenAI's shape, unless a response is already under way (then the caller
-    /// has reported the error in-stream).
+    /// Sends `error` in the route's format (OpenAI's shape outside the chat routes), unless a
+    /// response is already under way (then the caller has reported the error in-stream).
     mutating func fail(_ error: GatewayError) {
         note("error", error.code ?? error.type)
         if request.headCommitted { return }
-        sendBody(error.status, error.openAIBody(), contentType: "application/json", extraHeaders: error.headers)
+        sendBody(format.status(for: error), format.errorBody(error), contentType: "application/json",
+                 extraHeaders: error.headers)
     }
 
     func logCompletion() {

@@ -15,14 +15,15 @@ struct CallerIdentity: Sendable, Equatable {
 
 extension Gateway {
     /// Checks the client's key and records who the caller is. Accepted where the official SDKs
-    /// put a key: `Authorization: Bearer` (OpenAI), `api-key` (Azure OpenAI) and `x-api-key`
-    /// (Anthropic). With `auth.mode: none` every caller is anonymous.
-    func authenticate(_ x: inout Exchange) throws(GatewayError) {
+    /// put a key: `Authorization: Bearer` (OpenAI), `api-key` (Azure OpenAI), `x-api-key`
+    /// (Anthropic), `x-goog-api-key` (Google) and, on Google's routes only, `?key=`. With
+    /// `auth.mode: none` every caller is anonymous.
+    func authenticate(_ x: inout Exchange, queryKey: Bool = false) throws(GatewayError) {
         guard let masterKey else {
             x.caller = .anonymous
             return
         }
-        guard let presented = presentedKey(x) else { throw .missingAuth }
+        guard let presented = presentedKey(x) ?? (queryKey ? Self.queryKey(x.request.query) : nil) else { throw .missingAuth }
         guard constantTimeEquals(presented, masterKey) else { throw .invalidAuth }
         x.caller = masterIdentity
     }
@@ -43,11 +44,21 @@ extension Gateway {
             } else {
                 presented = auth.trimmingSpaces()
             }
-        } else if let key = x.request.header("api-key") ?? x.request.header("x-api-key") {
+        } else if let key = x.request.header("api-key") ?? x.request.header("x-api-key")
+                    ?? x.request.header("x-goog-api-key") {
             presented = key.trimmingSpaces()
         }
         guard let presented, !presented.isEmpty else { return nil }
         return presented
+    }
+
+    /// Google's `key=` query parameter (percent-decoded).
+    static func queryKey(_ query: String) -> String? {
+        for pair in query.split(separator: "&") where pair.hasPrefix("key=") {
+            let value = PercentDecoding.decode(pair.dropFirst(4))
+            return value.isEmpty ? nil : value
+        }
+        return nil
     }
 
     /// Compares without an early exit, so response timing does not reveal a key prefix.

@@ -77,34 +77,4 @@ public final class Gateway: Sendable {
         exchange.fail(.overloaded(retryAfterSeconds: 1))
         exchange.logCompletion()
     }
-
-    private func dispatch(_ x: inout Exchange) throws(GatewayError) {
-        var path = x.request.path
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        switch path {
-        case "/health", "/health/live", "/health/liveliness":
-            try x.requireMethod(["GET", "HEAD"])
-            liveness(&x)
-        case "/health/ready", "/health/readiness":
-            try x.requireMethod(["GET", "HEAD"])
-            readiness(&x)
-        case "/v1/models", "/models":
-            try x.requireMethod(["GET"])
-            try authenticate(&x)
-            listModels(&x)
-        case "/v1/chat/completions", "/chat/completions":
-            try x.requireMethod(["POST"])
-            try checkLoop(&x)
-            try authenticate(&x)
-            try chatCompletions(&x)
-        default:
-            if path.hasPrefix("/v1/models/") {
-                try x.requireMethod(["GET"])
-                try authenticate(&x)
-                try retrieveModel(&x, id: String(path.dropFirst("/v1/models/".count)))
-            } else {
-                throw .notFound(path: path)
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import RouteroCore
 import RouteroCurl
 import RouteroFastCGI
+import RouteroFrontEnds
 import RouteroSystem
 import RouteroProviders
 import RouteroState
@@ -19,22 +20,34 @@ enum AttemptOutcome {
 let clientPollSeconds = 0.25
 
 extension Gateway {
-    /// Sends the request to `target` and relays the answer.
-    func attempt(_ x: inout Exchange, chat: ChatRequest, target: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
-        let adapter = OpenAICompatibleAdapter(profile: target.profile)
+    /// Sends the request to `target` and relays the answer in the client's format. When the
+    /// client and the provider speak the same family the native body passes through; otherwise the
+    /// canonical call is encoded for the provider and its answer translated back.
+    func attempt(_ x: inout Exchange, session: inout ChatSession, target: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
+        let adapter = ChatAdapters.adapter(for: target)
+        let native = session.native
+        let passthrough = adapter.family == native.family
         let spec: UpstreamRequestSpec
+        var call: ChatCall?
         do {
-            spec = try adapter.makeChatRequest(chat, target: target)
+            if passthrough {
+                spec = try adapter.makeNativeRequest(native, target: target)
+            } else {
+                let canonical = try session.canonical()
+                call = canonical
+                spec = try adapter.makeRequest(canonical, target: target)
+            }
         } catch {
             return .failed(error)
         }
+        x.note("translate", passthrough ? "none" : "\(native.family.rawValue)>\(adapter.family.rawValue)")
         let transfer = upstream.start(UpstreamHTTPRequest(
             method: spec.method, url: spec.url, headers: spec.headers + [(Self.viaHeader, viaValue(x))], body: spec.body,
             connectTimeoutSeconds: config.server.connectTimeoutSeconds, httpVersion: upstreamHTTPVersion))
         let provider = target.profile.id
         // LiteLLM semantics: `stream_timeout` bounds a streaming call until the upstream answers,
         // `timeout` a whole non-streaming call; both fall back to the server-wide timeout.
-        let timeout = (chat.stream ? target.streamTimeoutSeconds : nil) ?? target.timeoutSeconds
+        let timeout = (native.stream ? target.streamTimeoutSeconds : nil) ?? target.timeoutSeconds
             ?? config.server.upstreamTimeoutSeconds
         let deadline = Monotonic.now() + timeout
 
@@ -65,26 +78,46 @@ extension Gateway {
             }
             return .failed(adapter.mapError(status: status, headers: headers, body: body, target: target))
         }
-        // 3a. Streams are relayed event by event.
-        if chat.stream && contentType.lowercased().hasPrefix("text/event-stream") {
-            let relay = StreamRelay(transfer: transfer, adapter: adapter, target: target,
-                                    idleTimeout: config.server.upstreamTimeoutSeconds,
-                                    usage: adapter.streamUsageNormalizer(includeUsage: chat.includeUsage))
+        // 3a. Streams are relayed event by event. (An OpenAI-compatible server that answers a stream
+        // request with a plain body is passed on as is, below.)
+        if native.stream && (!passthrough || native.family != .openAI
+                             || contentType.lowercased().hasPrefix("text/event-stream")) {
+            let pipe: any StreamPipe
+            if let call {
+                pipe = TranslatingPipe(decoder: adapter.makeStreamDecoder(for: call, target: target),
+                                       encoder: session.frontEnd.makeStreamEncoder(for: native))
+            } else {
+                pipe = PassthroughPipe(stream: adapter.makePassthroughStream(for: native, target: target),
+                                       keepAliveBytes: session.frontEnd.makeStreamEncoder(for: native).keepAlive())
+            }
+            let relay = StreamRelay(transfer: transfer, pipe: pipe, provider: provider,
+                                    contentType: session.frontEnd.streamContentType(for: native),
+                                    idleTimeout: config.server.upstreamTimeoutSeconds)
             return relay.run(&x)
         }
         // 3b. Whole bodies are collected within the deadline, then sent in one flush.
-        let body: [UInt8]
+        var body: [UInt8]
         switch collect(transfer, x: x, limit: config.server.maxResponseBytes, deadline: deadline, provider: provider) {
         case .complete(let b): body = b
         case .stopped(let outcome): return outcome
         }
+        var sentType = contentType
+        if let call {
+            do {
+                let result = try adapter.parseResponse(body, for: call, target: target)
+                body = session.frontEnd.encodeResponse(result, for: native)
+                sentType = "application/json"
+            } catch {
+                return .failed(error)
+            }
+        }
         // A streaming request answered with a plain body is passed on as is; the cache never
         // applies to streams, so it gets no cache header.
         let cacheState = cacheKey != nil ? "miss" : (cache == nil ? "off" : "bypass")
-        let extra = chat.stream ? [] : [("x-routero-cache", cacheState)]
+        let extra = native.stream ? [] : [("x-routero-cache", cacheState)]
         x.note("upstream_status", String(status))
-        x.sendBody(status, body, contentType: contentType, extraHeaders: extra)
-        return .delivered(response: status == 200 ? CachedResponse(contentType: contentType, body: body) : nil)
+        x.sendBody(status, body, contentType: sentType, extraHeaders: extra)
+        return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
     }
 
     func map(_ failure: UpstreamFailure, provider: String) -> GatewayError {

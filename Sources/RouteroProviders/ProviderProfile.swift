@@ -39,6 +39,9 @@ public struct ProviderQuirks: Sendable, Equatable {
     public var bareModelIDPrefix: String? = nil
     /// Join text-only content arrays into one string (DashScope and Moonshot text models).
     public var flattenTextContent = false
+    /// Whether the server accepts `top_k` (vLLM, Together and most open-weight servers do; OpenAI
+    /// itself and Azure reject it).
+    public var acceptsTopK = true
     /// Headers sent on every request to this provider (a deployment's own headers override them).
     public var extraHeaders: [(String, String)] = []
     /// Rewrite tool-call ids that are not exactly 9 characters of `[A-Za-z0-9]` (Mistral's rule)
@@ -53,7 +56,7 @@ public struct ProviderQuirks: Sendable, Equatable {
     public var streamUsage: StreamUsagePlacement = .separateChunk
 
     /// No rewrites: the request goes out exactly as the client sent it (OpenAI itself).
-    public static let openAI = ProviderQuirks()
+    public static let openAI = ProviderQuirks(acceptsTopK: false)
 
     /// The generic rules that fix most OpenAI-compatible servers: `max_tokens` and `system`.
     public static let compatible = ProviderQuirks(renameMaxCompletionTokens: true, developerRoleAsSystem: true)
@@ -80,6 +83,7 @@ public struct ProviderQuirks: Sendable, Equatable {
             && lhs.flattenTextContent == rhs.flattenTextContent
             && lhs.nineCharacterToolCallIDs == rhs.nineCharacterToolCallIDs
             && lhs.streamUsage == rhs.streamUsage
+            && lhs.acceptsTopK == rhs.acceptsTopK
             && lhs.extraHeaders.count == rhs.extraHeaders.count
             && zip(lhs.extraHeaders, rhs.extraHeaders).allSatisfy {
                 $0.0.lowercased() == $1.0.lowercased() && $0.1 == $1.1

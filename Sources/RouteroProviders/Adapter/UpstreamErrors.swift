@@ -17,3 +17,14 @@ public enum UpstreamErrors {
         OpenAICompatibleAdapter(profile: target.profile).sanitize(text, target: target)
     }
 }
+
+extension UpstreamErrors {
+    /// An error a provider reported inside a 200 stream: mapped as a 500 with that body would be
+    /// (retryable, the upstream's message kept), for the relay to end the client's stream with.
+    public static func mapStreamError(body: [UInt8], target: UpstreamTarget) -> GatewayError {
+        let upstream = UpstreamErrorBody(parsing: body)
+        let detail = sanitize(upstream.message ?? "the provider reported an error mid-stream", target: target)
+        return GatewayError(status: 502, type: upstream.type ?? "server_error", code: upstream.code ?? "upstream_stream_error",
+                            message: "\(target.profile.id): \(detail)", retryable: true)
+    }
+}

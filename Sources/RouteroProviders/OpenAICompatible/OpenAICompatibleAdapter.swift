@@ -20,7 +20,7 @@ public struct OpenAICompatibleAdapter: Sendable {
         self.profile = profile
     }
 
-    /// Builds `POST {apiBase}/chat/completions` for `request`.
+    /// Builds `POST {apiBase}/chat/completions` for `request` (an OpenAI client's own body).
     ///
     /// The body is the client's body with the model replaced by `target.model`, gateway-only fields
     /// removed and this provider's quirks applied; every other field is forwarded unchanged and in order.
@@ -28,15 +28,15 @@ public struct OpenAICompatibleAdapter: Sendable {
     ///   single-choice provider); ``GatewayError/providerMisconfigured(provider:detail:)`` when the target
     ///   has no base URL.
     public func makeChatRequest(_ request: ChatRequest, target: UpstreamTarget) throws(GatewayError) -> UpstreamRequestSpec {
+        try makeNativeRequest(NativeChat(family: .openAI, body: request.body, model: request.model, stream: request.stream,
+                                         includeUsage: request.includeUsage), target: target)
+    }
+
+    func chatRequestSpec(body: JSONObject, stream: Bool, target: UpstreamTarget) throws(GatewayError) -> UpstreamRequestSpec {
         let base = try baseURL(for: target)
-        var body = request.body
-        for field in Self.gatewayOnlyFields { body[field] = nil }
-        try applyQuirks(to: &body, dropUnsupported: target.dropUnsupportedParams)
-        body["model"] = .string(upstreamModelID(target.model))
         return UpstreamRequestSpec(
             method: "POST", url: base + "/chat/completions",
-            headers: headers(for: target, accept: request.stream ? "text/event-stream" : "application/json",
-                             hasBody: true),
+            headers: headers(for: target, accept: stream ? "text/event-stream" : "application/json", hasBody: true),
             body: JSON.serialize(.object(body)))
     }
 

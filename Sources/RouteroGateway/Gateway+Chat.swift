@@ -1,30 +1,31 @@
 import RouteroCore
+import RouteroFrontEnds
 import RouteroProviders
 import RouteroRouting
 import RouteroState
 
 extension Gateway {
-    /// `POST /v1/chat/completions`: parse, route, consult the cache, then try the plan's
-    /// deployments in order until one answers. Nothing is sent to the client before an upstream
-    /// has answered, so a failed attempt can still go elsewhere.
-    func chatCompletions(_ x: inout Exchange) throws(GatewayError) {
-        let bytes: [UInt8]
-        switch x.request.readBody(limit: config.server.maxBodyBytes) {
-        case .complete(let body): bytes = body
-        case .tooLarge(let limit): throw .payloadTooLarge(limit: limit)
-        }
-        let chat = try ChatRequest.parse(bytes)
-        x.note("model", chat.model)
-        x.note("stream", chat.stream ? "true" : "false")
-        let plan = try router.plan(model: chat.model)
+    /// Every chat entry point (OpenAI, Azure, Anthropic, Gemini): parse in the client's format,
+    /// route, consult the cache, then try the plan's deployments in order until one answers.
+    /// Nothing is sent to the client before an upstream has answered, so a failed attempt can
+    /// still go elsewhere.
+    func serveChat(_ x: inout Exchange, frontEnd: any ChatFrontEnd, facts: InboundRequestFacts) throws(GatewayError) {
+        let body = try readJSONObject(&x)
+        let native = try frontEnd.decodeNative(body, request: facts)
+        x.note("format", native.family.rawValue)
+        x.note("model", native.model)
+        x.note("stream", native.stream ? "true" : "false")
+        let plan = try router.plan(model: native.model)
         x.note("route", plan.routeKey)
+        var session = ChatSession(frontEnd: frontEnd, native: native)
 
+        // The cache holds OpenAI chat.completion answers (CachePolicy); other formats bypass it.
         var cacheKey: String?
-        if let cache, !chat.stream {
-            if cacheOptOut(x, chat) {
+        if let cache, !native.stream, native.family == .openAI {
+            if cacheOptOut(x, native.body) {
                 x.note("cache", "bypass")
             } else {
-                let key = cache.key(scope: (x.caller ?? .anonymous).scope, routeKey: plan.routeKey, body: chat.body)
+                let key = cache.key(scope: (x.caller ?? .anonymous).scope, routeKey: plan.routeKey, body: native.body)
                 switch cache.lookup(key) {
                 case .hit(let hit):
                     x.note("cache", "hit")
@@ -42,7 +43,7 @@ extension Gateway {
         var lastError = GatewayError.internalError("no deployment could be tried")
         for (index, target) in plan.attempts.enumerated() {
             x.note("attempt", "\(index + 1):\(target.deploymentID)")
-            let outcome = attempt(&x, chat: chat, target: target, cacheKey: cacheKey)
+            let outcome = attempt(&x, session: &session, target: target, cacheKey: cacheKey)
             switch outcome {
             case .delivered(let response):
                 if let cacheKey, let cache, let response,
@@ -71,12 +72,29 @@ extension Gateway {
         throw lastError
     }
 
+    /// The request body as a JSON object, within `server.max_body_bytes`.
+    func readJSONObject(_ x: inout Exchange) throws(GatewayError) -> JSONObject {
+        let bytes: [UInt8]
+        switch x.request.readBody(limit: config.server.maxBodyBytes) {
+        case .complete(let body): bytes = body
+        case .tooLarge(let limit): throw .payloadTooLarge(limit: limit)
+        }
+        let value: JSONValue
+        do {
+            value = try JSON.parse(bytes)
+        } catch {
+            throw .invalidJSON(error.description)
+        }
+        guard let object = value.objectValue else { throw .invalidRequest("The request body must be a JSON object.") }
+        return object
+    }
+
     /// LiteLLM-compatible per-request opt-out: `Cache-Control: no-cache|no-store` or a body field
     /// `"cache": {"no-cache": true}` (the field itself is never forwarded upstream).
-    private func cacheOptOut(_ x: Exchange, _ chat: ChatRequest) -> Bool {
+    private func cacheOptOut(_ x: Exchange, _ body: JSONObject) -> Bool {
         if let cc = x.request.header("cache-control")?.lowercased(),
            cc.contains("no-cache") || cc.contains("no-store") { return true }
-        if let controls = chat.body["cache"]?.objectValue {
+        if let controls = body["cache"]?.objectValue {
             if controls["no-cache"]?.boolValue == true || controls["no-store"]?.boolValue == true { return true }
         }
         return false

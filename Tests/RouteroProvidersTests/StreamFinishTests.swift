@@ -1,4 +1,4 @@
-@testable import RouteroGateway
+import RouteroProviders
 import Testing
 
 /// The relay decides "finished, only [DONE] missing" vs "truncated" from the chunks it saw.
@@ -12,6 +12,6 @@ struct StreamFinishTests {
         (#"{"choices":[],"usage":{"total_tokens":3}}"#, false),
     ])
     func detectsANonNullFinishReason(_ chunk: String, _ finished: Bool) {
-        #expect(StreamRelay.finishes(chunk) == finished)
+        #expect(OpenAIPassthroughStream.finishes(chunk) == finished)
     }
 }

@@ -1,0 +1,77 @@
+public import RouteroCore
+
+/// Relays an OpenAI-format SSE stream to an OpenAI client: events re-framed by a real SSE parser
+/// (never sent half-way) and forwarded unchanged, except where the provider's usage placement needs
+/// the ``StreamUsageNormalizer`` and where an in-stream error's text needs sanitizing.
+///
+/// Complete once `[DONE]` arrived; a stream that ends after a `finish_reason` without the sentinel
+/// (some compatible servers) is completed here with the held usage and `[DONE]`.
+public struct OpenAIPassthroughStream: PassthroughStream {
+    let target: UpstreamTarget
+    private var parser = SSEParser()
+    private var usage: StreamUsageNormalizer?
+    private var sawFinish = false
+    public private(set) var complete = false
+
+    private static let doneEvent = Array("data: [DONE]\n\n".utf8)
+
+    /// - Parameter includeUsage: the client's `stream_options.include_usage`.
+    public init(target: UpstreamTarget, includeUsage: Bool) {
+        self.target = target
+        self.usage = OpenAICompatibleAdapter(profile: target.profile).streamUsageNormalizer(includeUsage: includeUsage)
+    }
+
+    public var bufferedBytes: Int { parser.bufferedBytes }
+
+    public mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
+        forward(parser.feed(bytes))
+    }
+
+    public mutating func finish() -> (tail: [UInt8], complete: Bool) {
+        var tail = forward(parser.finish())
+        if !complete, sawFinish {
+            for event in usage?.flush() ?? [] { tail += event.encoded() }
+            tail += Self.doneEvent
+            complete = true
+        }
+        return (tail, complete)
+    }
+
+    public mutating func fail(_ error: GatewayError) -> [UInt8] {
+        SSEEvent(data: JSON.string(.object(["error": .object(error.errorObject)]))).encoded()
+    }
+
+    private mutating func forward(_ batch: [SSEEvent]) -> [UInt8] {
+        var out: [UInt8] = []
+        for upstreamEvent in batch {
+            for var event in usage?.process(upstreamEvent) ?? [upstreamEvent] {
+                if event.isDone { complete = true }
+                if !sawFinish, Self.finishes(event.data) { sawFinish = true }
+                if event.data.contains("\"error\"") { event.data = UpstreamErrors.sanitize(event.data, target: target) }
+                out += event.encoded()
+            }
+        }
+        return out
+    }
+
+    /// True when a chunk carries a non-null `finish_reason` in any choice.
+    ///
+    /// Every OpenAI chunk has the key (`"finish_reason":null` until the last one), so this scans
+    /// the bytes for a value other than `null` instead of parsing each chunk's JSON.
+    public static func finishes(_ data: String) -> Bool {
+        let key = Array("\"finish_reason\"".utf8)
+        let bytes = Array(data.utf8)
+        var i = 0
+        while i + key.count <= bytes.count {
+            guard bytes[i] == key[0], Array(bytes[i..<i + key.count]) == key else { i += 1; continue }
+            var j = i + key.count
+            while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
+            guard j < bytes.count, bytes[j] == UInt8(ascii: ":") else { i = j; continue }  // a value, not a key
+            j += 1
+            while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
+            if j < bytes.count, bytes[j] != UInt8(ascii: "n") { return true }
+            i = j
+        }
+        return false
+    }
+}

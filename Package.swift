@@ -15,8 +15,10 @@ let package = Package(
         .executable(name: "routero", targets: ["routero"]),
     ],
     dependencies: [
-        // The only third-party dependency: YAML parsing for the configuration file.
+        // YAML parsing for the configuration file.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        // RS256 signing of Google service-account JWTs (Vertex AI); later SigV4's HMAC for Bedrock.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Thin C-library wrappers: module maps plus typed inline shims for variadic C APIs.
@@ -37,6 +39,11 @@ let package = Package(
         .target(name: "RouteroProviders", dependencies: ["RouteroCore"], swiftSettings: strict),
         // Entry formats: one pure codec per client wire format (OpenAI, Anthropic, Gemini).
         .target(name: "RouteroFrontEnds", dependencies: ["RouteroCore", "RouteroProviders"], swiftSettings: strict),
+        // Upstream credentials that need cryptography: JWT signers and token-grant requests (pure).
+        .target(name: "RouteroCredentials",
+                dependencies: ["RouteroCore", .product(name: "_CryptoExtras", package: "swift-crypto"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // Model-string resolution and deployment selection (pure).
         .target(name: "RouteroRouting",
                 dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders"],
@@ -54,6 +61,7 @@ let package = Package(
         // HTTP semantics on top of FastCGI: endpoints, auth, executor, SSE relay.
         .target(name: "RouteroGateway",
                 dependencies: ["RouteroCore", "RouteroConfig", "RouteroProviders", "RouteroFrontEnds", "RouteroRouting",
+                               "RouteroCredentials",
                                "RouteroFastCGI", "RouteroCurl", "RouteroRedis", "RouteroState", "RouteroSystem"],
                 swiftSettings: strict),
         // The worker executable.
@@ -68,6 +76,9 @@ let package = Package(
         .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
         .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig", "RouteroTestSupport"]),
         .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders", "RouteroCore"]),
+        .testTarget(name: "RouteroCredentialsTests",
+                    dependencies: ["RouteroCredentials", "RouteroCore", .product(name: "_CryptoExtras", package: "swift-crypto"),
+                                   .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RouteroFrontEndsTests", dependencies: ["RouteroFrontEnds", "RouteroProviders", "RouteroCore"]),
         .testTarget(name: "RouteroRoutingTests",
                     dependencies: ["RouteroRouting", "RouteroConfig", "RouteroCore", "RouteroProviders"]),

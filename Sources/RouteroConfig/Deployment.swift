@@ -40,6 +40,15 @@ public struct Deployment: Sendable, Equatable {
     public var apiKey: Secret?
     /// `api_version` (Azure-style providers; kept for later issues).
     public var apiVersion: String?
+    /// `azure_ad_token`: a Microsoft Entra ID token sent as a bearer instead of `api-key`.
+    public var azureADToken: Secret?
+    /// `vertex_project` (else `VERTEXAI_PROJECT`).
+    public var vertexProject: String?
+    /// `vertex_location` (else `VERTEXAI_LOCATION`, else `us-central1`).
+    public var vertexLocation: String?
+    /// `vertex_credentials`: a service-account key, as JSON text (read from the file when the
+    /// value is a path).
+    public var vertexCredentials: Secret?
     /// `aws_access_key_id` (Bedrock; kept for a later issue).
     public var awsAccessKeyID: Secret?
     /// `aws_secret_access_key`.

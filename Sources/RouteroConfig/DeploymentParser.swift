@@ -54,6 +54,19 @@ enum DeploymentParser {
         if let node = map.take("api_version") {
             deployment.apiVersion = try context.string(node, at: map.child("api_version"))
         }
+        if let node = map.take("azure_ad_token") {
+            deployment.azureADToken = try context.secret(node, at: map.child("azure_ad_token"))
+        }
+        if let node = map.take("vertex_project") {
+            deployment.vertexProject = try context.string(node, at: map.child("vertex_project"))
+        }
+        if let node = map.take("vertex_location") {
+            deployment.vertexLocation = try context.string(node, at: map.child("vertex_location"))
+        }
+        if let node = map.take("vertex_credentials") {
+            deployment.vertexCredentials = try ServiceAccountKey.load(context.secret(node, at: map.child("vertex_credentials")),
+                                                                      at: map.child("vertex_credentials"), line: node.mark?.line)
+        }
         if let node = map.take("aws_access_key_id") {
             deployment.awsAccessKeyID = try context.secret(node, at: map.child("aws_access_key_id"))
         }

@@ -21,6 +21,8 @@ public final class Gateway: Sendable {
     /// Names this gateway in `x-routero-via` (loop detection).
     public let instanceID: String
     let upstreamHTTPVersion: UpstreamHTTPVersion
+    /// OAuth tokens for upstreams that need them (Vertex AI), shared through Redis when configured.
+    let accessTokens: AccessTokens
 
     /// Builds the gateway from a validated configuration.
     /// - Parameters:
@@ -49,6 +51,8 @@ public final class Gateway: Sendable {
         self.workerID = String(getpid())
         self.instanceID = instanceID
         self.upstreamHTTPVersion = UpstreamHTTPVersion(rawValue: config.server.upstreamHTTPVersion) ?? .http1_1
+        self.accessTokens = AccessTokens(store: SharedTokenStore(redis: redis, namespace: config.cache.namespace),
+                                         upstream: upstream, connectTimeoutSeconds: config.server.connectTimeoutSeconds)
     }
 
     /// Warnings produced while resolving routes (missing keys, skipped providers).

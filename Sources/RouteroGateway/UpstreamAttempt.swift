@@ -24,6 +24,14 @@ extension Gateway {
     /// client and the provider speak the same family the native body passes through; otherwise the
     /// canonical call is encoded for the provider and its answer translated back.
     func attempt(_ x: inout Exchange, session: inout ChatSession, target: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
+        var target = target
+        if case .googleServiceAccount(let json) = target.credential {
+            do {
+                target.apiKey = try accessTokens.token(serviceAccount: json, requestID: x.requestID)
+            } catch {
+                return .failed(error)
+            }
+        }
         let adapter = ChatAdapters.adapter(for: target)
         let native = session.native
         let passthrough = adapter.family == native.family

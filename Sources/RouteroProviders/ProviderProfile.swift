@@ -39,6 +39,8 @@ public struct ProviderQuirks: Sendable, Equatable {
     public var bareModelIDPrefix: String? = nil
     /// Join text-only content arrays into one string (DashScope and Moonshot text models).
     public var flattenTextContent = false
+    /// Azure OpenAI's URL layout: `{base}/openai/deployments/{model}/chat/completions?api-version=`.
+    public var azureDeployments = false
     /// Whether the server accepts `top_k` (vLLM, Together and most open-weight servers do; OpenAI
     /// itself and Azure reject it).
     public var acceptsTopK = true
@@ -84,6 +86,7 @@ public struct ProviderQuirks: Sendable, Equatable {
             && lhs.nineCharacterToolCallIDs == rhs.nineCharacterToolCallIDs
             && lhs.streamUsage == rhs.streamUsage
             && lhs.acceptsTopK == rhs.acceptsTopK
+            && lhs.azureDeployments == rhs.azureDeployments
             && lhs.extraHeaders.count == rhs.extraHeaders.count
             && zip(lhs.extraHeaders, rhs.extraHeaders).allSatisfy {
                 $0.0.lowercased() == $1.0.lowercased() && $0.1 == $1.1
@@ -142,6 +145,13 @@ public struct ProviderProfile: Sendable {
         self.bareModelPrefixes = bareModelPrefixes
         self.quirks = quirks
         self.family = family
+    }
+
+    /// The family of `model` at this provider: ``family``, except on Vertex AI, which serves
+    /// Anthropic's Claude models in Anthropic's format and everything else in Gemini's.
+    public func family(forModel model: String) -> WireFamily {
+        if id == "vertex_ai", model.lowercased().hasPrefix("claude") { return .anthropic }
+        return family
     }
 
     /// Whether deployments of this provider must configure `api_base` themselves.

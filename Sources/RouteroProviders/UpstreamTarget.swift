@@ -1,3 +1,30 @@
+public import RouteroCore
+
+/// Where a Vertex AI deployment runs.
+public struct VertexPlacement: Sendable, Equatable {
+    /// The Google Cloud project id.
+    public var project: String
+    /// The region (`us-central1`), a multi-region (`us`, `eu`) or `global`.
+    public var location: String
+
+    /// Creates a placement.
+    public init(project: String, location: String) {
+        self.project = project
+        self.location = location
+    }
+}
+
+/// How the gateway proves itself to a provider when a static key is not enough.
+public enum UpstreamCredential: Sendable, Equatable {
+    /// ``UpstreamTarget/apiKey`` as the provider's auth style says (or nothing).
+    case apiKey
+    /// An OAuth access token minted from a Google service account (Vertex AI): the executor
+    /// exchanges the signed JWT for a token and puts it in ``UpstreamTarget/apiKey`` as a bearer.
+    case googleServiceAccount(json: String)
+    /// A static Microsoft Entra ID token (`azure_ad_token`), sent as a bearer instead of `api-key`.
+    case bearerToken
+}
+
 /// One concrete place to send a request: a provider profile plus a deployment's resolved settings.
 public struct UpstreamTarget: Sendable {
     /// The provider.
@@ -19,6 +46,15 @@ public struct UpstreamTarget: Sendable {
     public var dropUnsupportedParams: Bool
     /// Extra headers for this deployment; they override the provider's default headers.
     public var extraHeaders: [(String, String)]
+    /// Azure OpenAI `api-version`.
+    public var apiVersion: String?
+    /// Vertex AI project and location.
+    public var vertex: VertexPlacement?
+    /// How ``apiKey`` is obtained and presented.
+    public var credential: UpstreamCredential = .apiKey
+
+    /// The wire family requests to this target use (Vertex AI serves Gemini and Claude models).
+    public var family: WireFamily { profile.family(forModel: model) }
 
     /// Creates a target. `apiBase` defaults to the profile's default base URL; a trailing `/` is removed.
     public init(profile: ProviderProfile, model: String, apiBase: String? = nil, apiKey: String? = nil,

@@ -33,6 +33,8 @@ struct CredentialResolver: Sendable {
     private let homes: [String: ProviderHome]
     /// The environment variable that holds a provider's shared key, for start-up messages.
     private let keyVariables: [String: String]
+    /// Environment defaults for the Azure and Vertex settings a deployment does not set.
+    private let cloudDefaults: CloudDefaults
 
     /// - Parameters:
     ///   - providers: native `providers:` overrides, keyed by lowercased id or alias.
@@ -54,6 +56,7 @@ struct CredentialResolver: Sendable {
         }
         self.homes = homes
         self.keyVariables = keyVariables
+        self.cloudDefaults = CloudDefaults(environment: environment)
     }
 
     func home(_ profile: ProviderProfile) -> ProviderHome {
@@ -80,13 +83,21 @@ struct CredentialResolver: Sendable {
                 deployment: Deployment?) -> Result<UpstreamTarget, GatewayError>
     {
         let home = home(profile)
-        let base = deployment?.apiBase ?? home.baseURL
+        var vertex: (placement: VertexPlacement, credentials: String)?
+        if profile.id == "vertex_ai" {
+            switch cloudDefaults.vertex(deployment) {
+            case .success(let v): vertex = v
+            case .failure(let error): return .failure(error)
+            }
+        }
+        var base = deployment?.apiBase ?? home.baseURL
+        if base.isEmpty, let vertex { base = CloudDefaults.vertexBaseURL(location: vertex.placement.location) }
         guard !base.isEmpty else {
             return .failure(.providerMisconfigured(provider: profile.id,
                                                    detail: "no api_base configured (this provider has no default URL)"))
         }
         let shared = keys == .standard && Self.trimmed(base) == Self.trimmed(home.baseURL)
-        var key = deployment?.apiKey?.value
+        var key = deployment?.apiKey?.value ?? deployment?.azureADToken?.value
         if key == nil && shared { key = home.sharedKey }
         if key == nil && shared && profile.requiresKey && profile.auth != .none {
             let hint = profile.keyEnv.first.map { "set \($0)" } ?? "set api_key"
@@ -98,11 +109,20 @@ struct CredentialResolver: Sendable {
         let ownNames = Set(ownHeaders.map { $0.name.lowercased() })
         let sharedHeaders = shared ? (home.settings?.extraHeaders ?? []) : []
         let headers = sharedHeaders.filter { !ownNames.contains($0.name.lowercased()) } + ownHeaders
-        return .success(UpstreamTarget(profile: profile, model: model, apiBase: base, apiKey: key,
-                                       deploymentID: deployment?.id, timeoutSeconds: deployment?.timeoutSeconds,
-                                       streamTimeoutSeconds: deployment?.streamTimeoutSeconds,
-                                       dropUnsupportedParams: deployment?.dropParams ?? dropParams,
-                                       extraHeaders: headers.map { ($0.name, $0.value) }))
+        var target = UpstreamTarget(profile: profile, model: model, apiBase: base, apiKey: key,
+                                    deploymentID: deployment?.id, timeoutSeconds: deployment?.timeoutSeconds,
+                                    streamTimeoutSeconds: deployment?.streamTimeoutSeconds,
+                                    dropUnsupportedParams: deployment?.dropParams ?? dropParams,
+                                    extraHeaders: headers.map { ($0.name, $0.value) })
+        if profile.quirks.azureDeployments {
+            target.apiVersion = deployment?.apiVersion ?? cloudDefaults.azureAPIVersion
+            if deployment?.apiKey == nil, deployment?.azureADToken != nil { target.credential = .bearerToken }
+        }
+        if let vertex {
+            target.vertex = vertex.placement
+            target.credential = .googleServiceAccount(json: vertex.credentials)
+        }
+        return .success(target)
     }
 
     /// Whether a shared key exists that the scoping rule withholds from `deployment`'s own host:

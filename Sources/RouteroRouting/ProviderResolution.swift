@@ -22,8 +22,8 @@ enum ProviderResolution: Sendable {
     /// LiteLLM provider ids that need their own adapters (later issues). Naming one is not a
     /// configuration error: such deployments are skipped with a warning.
     static let laterProviders: Set<String> = [
-        "anthropic", "bedrock", "bedrock_converse", "sagemaker", "sagemaker_chat", "vertex_ai", "vertex_ai_beta",
-        "gemini", "palm", "azure", "azure_ai", "azure_text", "cohere", "cohere_chat", "watsonx", "watsonx_text",
+        "bedrock", "bedrock_converse", "sagemaker", "sagemaker_chat",
+        "palm", "azure_ai", "azure_text", "cohere", "cohere_chat", "watsonx", "watsonx_text",
         "replicate", "cloudflare", "predibase", "clarifai", "triton", "petals", "aleph_alpha", "nlp_cloud",
         "voyage", "jina_ai", "text-completion-openai", "text-completion-codestral", "oobabooga", "snowflake",
         "vllm_native", "assemblyai", "elevenlabs", "dashscope_native", "oci",

@@ -91,8 +91,8 @@ struct CredentialTests {
     }
 
     @Test func unknownProvidersSectionEntriesWarn() throws {
-        let router = try makeRouter("providers: {anthropic: {api_key: a-0014}, nope: {api_base: \"http://x\"}}")
-        #expect(router.warnings == ["providers.anthropic: provider 'anthropic' is not available yet; ignored",
+        let router = try makeRouter("providers: {cohere: {api_key: a-0014}, nope: {api_base: \"http://x\"}}")
+        #expect(router.warnings == ["providers.cohere: provider 'cohere' is not available yet; ignored",
                                     "providers.nope: unknown provider; ignored"])
     }
 }

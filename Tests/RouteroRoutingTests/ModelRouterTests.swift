@@ -13,7 +13,7 @@ model_list:
   - model_name: gpt-4o
     litellm_params: {model: openai/gpt-4o, api_base: "https://eu.example.test/v1/", order: 1, timeout: 20}
   - model_name: claude
-    litellm_params: {model: anthropic/claude-3-5-sonnet-20241022}
+    litellm_params: {model: cohere/command-r-plus}
   - model_name: mixed
     litellm_params: {model: bedrock/anthropic.claude-3}
   - model_name: mixed
@@ -72,7 +72,7 @@ struct ModelRouterTests {
     }
 
     @Test func skippedProvidersWarnAndAnswer400() throws {
-        #expect(router.warnings.contains("model_list[2]: provider 'anthropic' is not available yet; deployment skipped"))
+        #expect(router.warnings.contains("model_list[2]: provider 'cohere' is not available yet; deployment skipped"))
         #expect(router.warnings.contains("model_list[3]: provider 'bedrock' is not available yet; deployment skipped"))
         #expect(throws: Never.self) { try router.plan(model: "mixed") }
         let mixed = try router.plan(model: "mixed")
@@ -84,7 +84,7 @@ struct ModelRouterTests {
         } catch {
             #expect(error.status == 400)
             #expect(error.code == "unsupported_provider")
-            #expect(error.message.contains("provider anthropic is not supported yet"))
+            #expect(error.message.contains("provider cohere is not supported yet"))
         }
     }
 

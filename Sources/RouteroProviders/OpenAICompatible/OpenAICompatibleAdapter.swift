@@ -35,10 +35,23 @@ public struct OpenAICompatibleAdapter: Sendable {
     func chatRequestSpec(body: JSONObject, stream: Bool, target: UpstreamTarget) throws(GatewayError) -> UpstreamRequestSpec {
         let base = try baseURL(for: target)
         return UpstreamRequestSpec(
-            method: "POST", url: base + "/chat/completions",
+            method: "POST", url: chatURL(base: base, target: target),
             headers: headers(for: target, accept: stream ? "text/event-stream" : "application/json", hasBody: true),
             body: JSON.serialize(.object(body)))
     }
+
+    /// `{base}/chat/completions`, or Azure's deployment URL: the model names the deployment and
+    /// `api-version` is mandatory (``defaultAzureAPIVersion`` when the deployment sets none).
+    func chatURL(base: String, target: UpstreamTarget) -> String {
+        guard profile.quirks.azureDeployments else { return base + "/chat/completions" }
+        var root = base
+        if root.hasSuffix("/openai") { root.removeLast("/openai".count) }
+        let version = target.apiVersion ?? Self.defaultAzureAPIVersion
+        return root + "/openai/deployments/" + target.model + "/chat/completions?api-version=" + version
+    }
+
+    /// The GA Azure OpenAI API version used when a deployment names none (reference 3.1).
+    public static let defaultAzureAPIVersion = "2024-10-21"
 
     /// Builds `GET {apiBase}/models` (used for health checks and model listing).
     ///
@@ -71,7 +84,9 @@ public struct OpenAICompatibleAdapter: Sendable {
         var headers: [(String, String)] = []
         if hasBody { headers.append(("content-type", "application/json")) }
         headers.append(("accept", accept))
-        if let key = target.apiKey, !key.isEmpty {
+        if let key = target.apiKey, !key.isEmpty, target.credential != .apiKey {
+            headers.append(("authorization", "Bearer \(key)"))
+        } else if let key = target.apiKey, !key.isEmpty {
             switch profile.auth {
             case .bearer: headers.append(("authorization", "Bearer \(key)"))
             case .header(let name): headers.append((name.lowercased(), key))

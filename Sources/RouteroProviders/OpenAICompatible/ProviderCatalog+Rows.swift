@@ -21,6 +21,22 @@ extension ProviderCatalog {
         // OpenAI itself: the reference format, nothing rewritten.
         .init(id: "openai", defaultBaseURL: "https://api.openai.com/v1", keyEnv: ["OPENAI_API_KEY"],
               baseURLEnv: ["OPENAI_BASE_URL", "OPENAI_API_BASE"], bareModelPrefixes: ["gpt-", "chatgpt-", "o1", "o3", "o4", "codex-"], quirks: .openAI),
+        // Azure OpenAI: OpenAI's format at `{api_base}/openai/deployments/{deployment}/...?api-version=`,
+        // every resource on its own host, the key in `api-key` (or an Entra token as a bearer).
+        .init(id: "azure", aliases: ["azure_openai"], defaultBaseURL: "", keyEnv: ["AZURE_API_KEY", "AZURE_OPENAI_API_KEY"],
+              baseURLEnv: ["AZURE_API_BASE", "AZURE_OPENAI_ENDPOINT"], auth: .header("api-key"),
+              quirks: .openAI.with { $0.azureDeployments = true }),
+        // The other wire families: one row each; their adapters live in Anthropic/ and Gemini/.
+        .init(id: "anthropic", defaultBaseURL: "https://api.anthropic.com", keyEnv: ["ANTHROPIC_API_KEY"],
+              baseURLEnv: ["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"], auth: .header("x-api-key"),
+              bareModelPrefixes: ["claude-"], quirks: .openAI, family: .anthropic),
+        .init(id: "gemini", aliases: ["google_ai_studio"], defaultBaseURL: "https://generativelanguage.googleapis.com",
+              keyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"], baseURLEnv: ["GEMINI_API_BASE"], auth: .header("x-goog-api-key"),
+              bareModelPrefixes: ["gemini-"], quirks: .openAI, family: .gemini),
+        // Vertex AI: no key (a service account's OAuth token), the host follows the location.
+        .init(id: "vertex_ai", aliases: ["vertex", "vertex_ai_beta"], defaultBaseURL: "", keyEnv: [],
+              baseURLEnv: ["VERTEXAI_API_BASE", "VERTEX_API_BASE"], auth: .bearer, requiresKey: false, quirks: .openAI,
+              family: .gemini),
         .init(id: "groq", defaultBaseURL: "https://api.groq.com/openai/v1", keyEnv: ["GROQ_API_KEY"],
               quirks: singleChoice.with { $0.stripMessageName = true }),
         .init(id: "together", aliases: ["together_ai", "togetherai"], defaultBaseURL: "https://api.together.xyz/v1",

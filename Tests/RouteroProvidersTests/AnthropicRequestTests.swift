@@ -412,6 +412,29 @@ struct AnthropicRequestTests {
         #expect(F.body(try request(unknown, target: F.target(dropParams: true)))["thinking"] == nil)
     }
 
+    @Test func thinkingIsLeftOutWhenTheLastAssistantToolTurnHasNoThinkingBlock() throws {
+        let call = { (assistant: [ContentPart]) -> ChatCall in
+            var c = F.call([F.user("q"), F.assistant(assistant), F.toolMessage("t1", [F.text("r")])])
+            c.reasoning = ReasoningConfig(effort: "low")
+            c.responseFormat = .jsonSchema(name: "x", schema: ["type": "object"], strict: nil, description: nil)
+            return c
+        }
+        let toolUse = ContentPart.toolCall(ToolCall(id: "t1", name: "f", arguments: "{}"))
+        // An OpenAI client cannot send thinking blocks back: that turn runs without thinking (and the
+        // json_schema tool, no longer in conflict with thinking, is used).
+        let unsigned = F.body(try request(call([.reasoning(ReasoningPart(text: "openai reasoning")), F.text("Let me call."), toolUse])))
+        #expect(unsigned["thinking"] == nil)
+        #expect(unsigned["tool_choice"] == ["type": "tool", "name": "json_tool_call"])
+        #expect(try F.adapter.parseResponse(Array(#"{"type":"message","content":[{"type":"tool_use","id":"x","name":"json_tool_call","input":{}}],"stop_reason":"tool_use"}"#.utf8),
+                                        for: call([toolUse]), target: F.target()).text == "{}")
+        // Signed thinking first: Anthropic accepts thinking.
+        let signed = call([.reasoning(ReasoningPart(text: "t", signature: ProviderSignature(family: .anthropic, value: "s"))), toolUse])
+        #expect(F.error { _ = try request(signed) }?.param == "response_format")
+        var plain = signed
+        plain.responseFormat = nil
+        #expect(F.body(try request(plain))["thinking"] == ["type": "enabled", "budget_tokens": 1024])
+    }
+
     @Test func jsonSchemaWithThinkingIsUnsupported() throws {
         var call = F.call([F.user("q")])
         call.reasoning = ReasoningConfig(budgetTokens: 2048)

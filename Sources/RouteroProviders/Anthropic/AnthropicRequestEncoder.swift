@@ -11,7 +11,7 @@ extension AnthropicAdapter {
         if call.presencePenalty != nil { try policy.unsupported("presence_penalty") }
         if call.frequencyPenalty != nil { try policy.unsupported("frequency_penalty") }
 
-        let budget = try thinkingBudget(call.reasoning, policy: policy)
+        let budget = try thinkingBudget(call, policy: policy)
         var jsonSchema: (schema: JSONValue, description: String?)?
         if case .jsonSchema(_, let schema, _, let description) = call.responseFormat {
             // Forced-tool structured output cannot be combined with extended thinking (thinking forbids
@@ -48,7 +48,8 @@ extension AnthropicAdapter {
         if let budget { body["thinking"] = ["type": "enabled", "budget_tokens": JSONValue(budget)] }
         if let user = call.user { body["metadata"] = ["user_id": .string(user)] }
         if call.stream { body["stream"] = true }
-        for extra in call.extras(for: .anthropic) {
+        // `anthropic_version` belongs to the dialect (Vertex's body field, set above; first-party rejects it).
+        for extra in call.extras(for: .anthropic) where extra.name != "anthropic_version" {
             // The client named this field for Anthropic: it is written as sent. An object meeting an
             // object the gateway built (`metadata` with `user_id`) is merged, the client's keys winning.
             if case .object(let mine)? = body[extra.name], case .object(let theirs) = extra.value {
@@ -67,7 +68,8 @@ extension AnthropicAdapter {
     func usesJSONTool(_ call: ChatCall) -> Bool {
         guard case .jsonSchema = call.responseFormat else { return false }
         guard let reasoning = call.reasoning, !reasoning.isDisabled else { return true }
-        return reasoning.resolvedBudget == nil  // mirrors thinkingBudget: no budget, no thinking
+        // Mirrors thinkingBudget: no budget, or a history that rules thinking out, means no thinking.
+        return reasoning.resolvedBudget == nil || !Self.historyAllowsThinking(call.messages)
     }
 
     /// `budget_tokens` for the call's reasoning (reference 6.6), or nil for no `thinking` field.
@@ -76,14 +78,48 @@ extension AnthropicAdapter {
     /// client asking only for `includeThoughts`) send nothing. Explicit budgets below Anthropic's
     /// minimum are raised to 1024; a negative budget (Gemini's "dynamic") gets the medium default,
     /// 2048. An effort with no budget equivalent is an unsupported `reasoning_effort`.
-    func thinkingBudget(_ reasoning: ReasoningConfig?, policy: ParameterPolicy) throws(GatewayError) -> Int? {
-        guard let reasoning, !reasoning.isDisabled else { return nil }
-        if let budget = reasoning.budgetTokens, budget < 0 { return 2048 }
-        guard let budget = reasoning.resolvedBudget else {
+    ///
+    /// Thinking is also left out when ``historyAllowsThinking(_:)`` says Anthropic would refuse it:
+    /// clients of other families cannot send thinking blocks back, so every second turn of a tool loop
+    /// would otherwise fail with a 400 the client has no way to fix. That turn runs without thinking.
+    func thinkingBudget(_ call: ChatCall, policy: ParameterPolicy) throws(GatewayError) -> Int? {
+        guard let reasoning = call.reasoning, !reasoning.isDisabled else { return nil }
+        var budget: Int
+        if let explicit = reasoning.budgetTokens, explicit < 0 {
+            budget = 2048
+        } else if let resolved = reasoning.resolvedBudget {
+            budget = max(1024, resolved)
+        } else {
             if reasoning.effort != nil { try policy.unsupported("reasoning_effort") }
             return nil
         }
-        return max(1024, budget)
+        guard Self.historyAllowsThinking(call.messages) else {
+            Log.debug("thinking left out: the last assistant turn called tools without a thinking block",
+                      [("provider", profile.id)])
+            return nil
+        }
+        return budget
+    }
+
+    /// Whether Anthropic accepts `thinking` with this history: when the last assistant turn called
+    /// tools, it must start with a thinking (or redacted thinking) block Anthropic signed.
+    static func historyAllowsThinking(_ messages: [ChatMessage]) -> Bool {
+        guard let last = messages.last(where: { $0.role == .assistant }), !last.toolCalls.isEmpty else { return true }
+        for part in last.parts {
+            switch part {
+            case .reasoning(let reasoning):
+                if reasoning.signature?.family == .anthropic || reasoning.redacted != nil { return true }
+            case .text(let text) where text.text.isEmpty:
+                continue
+            case .refusal(let text) where text.isEmpty:
+                continue
+            case .image, .file, .audio, .toolResult:
+                continue  // never sent in an assistant turn
+            default:
+                return false  // the first block sent is text or a tool call
+            }
+        }
+        return false
     }
 
     /// `temperature` (clamped into Anthropic's 0…1), `top_p`, `top_k`.

@@ -159,6 +159,13 @@ struct AnthropicStreamEncoderTests {
         ]))
     }
 
+    @Test func droppedReasoningDoesNotSplitTheTextBlock() {
+        let out = F.stream([.start(id: "msg_1", model: "m", usage: nil), .text("a"), .reasoning("unsigned"), .text("b"),
+                            .finish(.stop, stopSequence: nil), .end], native: F.streamingNative())
+        #expect(F.events(out).map(\.name) == ["message_start", "ping", "content_block_start", "content_block_delta",
+                                              "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
+    }
+
     @Test func closeFinishesAStreamThatEndedWithoutItsTerminator() {
         var encoder = F.frontEnd.makeStreamEncoder(for: F.streamingNative())
         var out = encoder.encode(.start(id: "msg_2", model: "m", usage: Usage(inputTokens: 5, outputTokens: 0)))

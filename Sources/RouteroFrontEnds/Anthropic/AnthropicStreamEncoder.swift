@@ -64,7 +64,7 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
             guard !text.isEmpty else { return [] }
             var out = ensureStarted()
             guard streamsUnsignedReasoning else {
-                if heldReasoning == nil { out += closeOpen() }
+                // Held, and the open block left open: if no Anthropic signature follows, nothing happened.
                 heldReasoning = (heldReasoning ?? "") + text
                 return out
             }

@@ -8,13 +8,14 @@ package import RouteroCore
 ///   on a plain text part it comes out as signed reasoning with no text just before the text (the
 ///   canonical model signs reasoning, not text), and ``GeminiContentsEncoder`` puts it back on the
 ///   text when the history returns to Gemini; on a `functionCall` part it is the call's signature.
-/// - `functionCall` → a tool call: id from `functionCall.id`, else from `callID(n)` for the n-th call
-///   of the turn; arguments are the compact JSON of `args` (`{}` when absent).
+/// - `functionCall` → a tool call: id from `functionCall.id`, else from `callID(n, name)` for the
+///   n-th call of the turn; arguments are the compact JSON of `args` (`{}` when absent).
 /// - `inlineData` / `fileData` → image, audio or file parts by MIME type.
 /// - Anything else (`executableCode`, `codeExecutionResult`, server-side tool parts) has no
 ///   canonical form and is skipped.
 package enum GeminiParts {
-    package static func modelParts(_ parts: [JSONValue], callID: (Int) -> String) -> [ContentPart] {
+    package static func modelParts(_ parts: [JSONValue], callID: (_ index: Int, _ name: String) -> String)
+        -> [ContentPart] {
         var out: [ContentPart] = []
         var calls = 0
         for value in parts {
@@ -33,7 +34,8 @@ package enum GeminiParts {
                     out.append(.text(TextPart(text)))
                 }
             } else if let call = part[gemini: "functionCall"]?.objectValue {
-                out.append(.toolCall(toolCall(call, signature: signature, fallbackID: callID(calls))))
+                out.append(.toolCall(toolCall(call, signature: signature,
+                                             fallbackID: callID(calls, call["name"]?.stringValue ?? ""))))
                 calls += 1
             } else if let media = GeminiMedia.canonicalPart(inlineData: part[gemini: "inlineData"],
                                                             fileData: part[gemini: "fileData"]) {

@@ -31,7 +31,7 @@ struct GeminiResponseDecoder {
             }
             return result
         }
-        result.parts = GeminiParts.modelParts(candidate["content"]?["parts"]?.arrayValue ?? []) { index in
+        result.parts = GeminiParts.modelParts(candidate["content"]?["parts"]?.arrayValue ?? []) { index, _ in
             GeminiIDs.toolCall(seed: "\(id)#\(index)")
         }
         if let reason = candidate["finishReason"]?.stringValue {

@@ -42,8 +42,8 @@ public enum GeminiSchema {
     /// A JSON Schema as a Gemini `Schema`.
     public static func fromJSONSchema(_ schema: JSONValue) -> JSONValue {
         guard let root = schema.objectValue else { return .object([:]) }
-        let defs = root["$defs"]?.objectValue ?? root["definitions"]?.objectValue ?? [:]
-        var converter = Converter(defs: defs)
+        var converter = Converter(defs: root["$defs"]?.objectValue ?? [:],
+                                  definitions: root["definitions"]?.objectValue ?? [:])
         return .object(converter.convert(root, depth: 0))
     }
 
@@ -79,13 +79,17 @@ public enum GeminiSchema {
     }
 }
 
-/// One JSON Schema → Gemini conversion, with the `$defs` of its root.
+/// One JSON Schema → Gemini conversion, with the `$defs` (and draft-07 `definitions`) of its root.
 private struct Converter {
     let defs: JSONObject
-    /// `$ref` names being expanded, to cut cycles.
+    let definitions: JSONObject
+    /// `$ref`s being expanded, to cut cycles.
     var expanding: Set<String> = []
 
-    init(defs: JSONObject) { self.defs = defs }
+    init(defs: JSONObject, definitions: JSONObject) {
+        self.defs = defs
+        self.definitions = definitions
+    }
 
     mutating func convert(_ input: JSONObject, depth: Int) -> JSONObject {
         guard depth < GeminiSchema.maxDepth else { return ["type": "OBJECT"] }
@@ -206,14 +210,14 @@ private struct Converter {
     private mutating func inlineReference(_ schema: inout JSONObject, into inlined: inout [String]) -> Bool {
         guard let ref = schema["$ref"]?.stringValue else { return true }
         schema["$ref"] = nil
-        let name: String
-        if ref.hasPrefix("#/$defs/") { name = String(ref.dropFirst("#/$defs/".count)) }
-        else if ref.hasPrefix("#/definitions/") { name = String(ref.dropFirst("#/definitions/".count)) }
+        let definition: JSONValue?
+        if ref.hasPrefix("#/$defs/") { definition = defs[String(ref.dropFirst("#/$defs/".count))] }
+        else if ref.hasPrefix("#/definitions/") { definition = definitions[String(ref.dropFirst("#/definitions/".count))] }
         else { return true }
-        guard let definition = defs[name]?.objectValue else { return true }
-        guard !expanding.contains(name) else { return false }
-        expanding.insert(name)
-        inlined.append(name)
+        guard let definition = definition?.objectValue else { return true }
+        guard !expanding.contains(ref) else { return false }
+        expanding.insert(ref)
+        inlined.append(ref)
         schema = merged(definition, with: schema)
         return inlineReference(&schema, into: &inlined)  // a definition that is itself a reference
     }

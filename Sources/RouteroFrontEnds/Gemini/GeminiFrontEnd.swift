@@ -15,6 +15,7 @@ public struct GeminiFrontEnd: ChatFrontEnd {
     /// Creates the front-end.
     public init() {}
 
+    /// Always ``WireFamily/gemini``.
     public var family: WireFamily { .gemini }
 
     /// Reads the model (`models/` stripped) and the verb from the URL facts and checks the body the

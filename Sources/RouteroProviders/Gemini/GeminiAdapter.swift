@@ -27,6 +27,7 @@ public struct GeminiAdapter: ChatAdapter {
         self.dialect = dialect
     }
 
+    /// Always ``WireFamily/gemini``.
     public var family: WireFamily { .gemini }
 
     /// `POST …:generateContent`, or `…:streamGenerateContent?alt=sse` for a stream.
@@ -54,6 +55,7 @@ public struct GeminiAdapter: ChatAdapter {
                                    body: JSON.serialize(.object(body)))
     }
 
+    /// See ``GeminiResponseDecoder``: the first candidate, its finish reason and usage.
     public func parseResponse(_ body: [UInt8], for call: ChatCall, target: UpstreamTarget) throws(GatewayError) -> ChatResult {
         try GeminiResponseDecoder(target: target).result(body)
     }
@@ -63,6 +65,7 @@ public struct GeminiAdapter: ChatAdapter {
         GeminiStreamDecoder(target: target, framing: .detect)
     }
 
+    /// A relay in the client's framing (see ``GeminiPassthroughStream``).
     public func makePassthroughStream(for native: NativeChat, target: UpstreamTarget) -> any PassthroughStream {
         GeminiPassthroughStream(target: target, sseFraming: native.sseFraming)
     }

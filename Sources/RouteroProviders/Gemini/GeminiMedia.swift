@@ -1,15 +1,15 @@
-public import RouteroCore
+package import RouteroCore
 
 /// Media parts between the canonical model and Gemini's `inlineData` / `fileData` parts.
-public enum GeminiMedia {
+package enum GeminiMedia {
     /// What kind of canonical part a media type is.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case image, audio, file
     }
 
     /// The canonical kind of a MIME type: `image/*` and `audio/*` by prefix, anything else a file
     /// (PDF, plain text, video: the canonical model has no video part).
-    public static func kind(ofMimeType mime: String) -> Kind {
+    package static func kind(ofMimeType mime: String) -> Kind {
         let lowered = mime.lowercased()
         if lowered.hasPrefix("image/") { return .image }
         if lowered.hasPrefix("audio/") { return .audio }
@@ -17,7 +17,7 @@ public enum GeminiMedia {
     }
 
     /// The canonical part for a media part of `kind`.
-    public static func part(_ media: MediaPart, kind: Kind) -> ContentPart {
+    package static func part(_ media: MediaPart, kind: Kind) -> ContentPart {
         switch kind {
         case .image: .image(media)
         case .audio: .audio(media)
@@ -84,7 +84,7 @@ public enum GeminiMedia {
     }
 
     /// The canonical part for a Gemini `inlineData` or `fileData` object (nil for anything else).
-    public static func canonicalPart(inlineData: JSONValue?, fileData: JSONValue?) -> ContentPart? {
+    package static func canonicalPart(inlineData: JSONValue?, fileData: JSONValue?) -> ContentPart? {
         if let blob = inlineData?.objectValue, let data = blob["data"]?.stringValue {
             let mime = blob[gemini: "mimeType"]?.stringValue ?? "application/octet-stream"
             return part(MediaPart(source: .base64(mediaType: mime, data: data),

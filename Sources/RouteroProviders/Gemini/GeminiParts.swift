@@ -14,6 +14,7 @@ package import RouteroCore
 /// - Anything else (`executableCode`, `codeExecutionResult`, server-side tool parts) has no
 ///   canonical form and is skipped.
 package enum GeminiParts {
+    /// The canonical parts of a model turn; `callID` names calls that came without an id.
     package static func modelParts(_ parts: [JSONValue], callID: (_ index: Int, _ name: String) -> String)
         -> [ContentPart] {
         var out: [ContentPart] = []

@@ -23,6 +23,7 @@ public struct GeminiPassthroughStream: PassthroughStream {
     private var sentClosing = false
     private var failed = false
 
+    /// Whether a finish reason or a prompt block has been relayed.
     public private(set) var complete = false
 
     /// Creates a relay for `target`; `sseFraming` is the client's (and so the upstream's) `alt=sse`.
@@ -31,8 +32,10 @@ public struct GeminiPassthroughStream: PassthroughStream {
         self.sseFraming = sseFraming
     }
 
+    /// Bytes held for an event or array element not complete yet.
     public var bufferedBytes: Int { sseFraming ? sse.bufferedBytes : array.bufferedBytes }
 
+    /// The whole events (or elements) completed by `bytes`, re-framed for the client.
     public mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
         guard !failed else { return [] }
         if sseFraming {
@@ -56,6 +59,7 @@ public struct GeminiPassthroughStream: PassthroughStream {
         return out
     }
 
+    /// Flushes a last event without its blank line (SSE) or closes a finished array missing its `]`.
     public mutating func finish() -> (tail: [UInt8], complete: Bool) {
         guard !failed else { return ([], complete) }
         var tail: [UInt8] = []
@@ -70,6 +74,7 @@ public struct GeminiPassthroughStream: PassthroughStream {
         return (tail, complete)
     }
 
+    /// A Google error object in the client's framing; nothing is relayed after it.
     public mutating func fail(_ error: GatewayError) -> [UInt8] {
         guard !failed else { return [] }
         failed = true

@@ -41,6 +41,7 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
         self.state = GeminiStreamState(target: target)
     }
 
+    /// Bytes held for an incomplete event or array element.
     public var bufferedBytes: Int {
         switch framing {
         case .sse: sse.bufferedBytes
@@ -49,6 +50,7 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
         }
     }
 
+    /// The events completed by `bytes`.
     public mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [ChatStreamEvent] {
         var input = bytes
         if framing == .detect {
@@ -79,6 +81,8 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
         }
     }
 
+    /// The transport ended: a last unterminated SSE event, the last counts, and ``ChatStreamEvent/end``
+    /// if the answer finished.
     public mutating func finish() throws(GatewayError) -> [ChatStreamEvent] {
         var events: [ChatStreamEvent] = []
         if framing == .sse {

@@ -182,6 +182,16 @@ struct GeminiStreamTests {
         #expect(array.bufferedBytes == 14)
     }
 
+    @Test func aWholeObjectBodyIsReadAtTheEnd() throws {
+        // A proxy's 200 error body, or an upstream that answered without streaming.
+        let error = gemini.mapError(status: 429, headers: [], body: Array(F.rateLimit.utf8), target: geminiTarget())
+        #expect(try decode(halves(F.rateLimit, at: 9)) == [.error(error)])
+        let whole = try decode(halves(F.chunks[3], at: 30))
+        #expect(whole.first == .start(id: "r-1", model: "gemini-2.5-flash", usage: nil))
+        #expect(whole.last == .end)
+        #expect(throws: GatewayError.self) { try decode(halves("{\"cut", at: 2)) }
+    }
+
     @Test func adapterDecoderReadsEitherFraming() throws {
         var decoder = gemini.makeStreamDecoder(for: chat([]), target: geminiTarget())
         var events = try decoder.feed(Array(F.array(F.chunks).utf8))

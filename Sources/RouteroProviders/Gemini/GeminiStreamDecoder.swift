@@ -6,7 +6,8 @@ public enum GeminiStreamFraming: Sendable, Equatable {
     case sse
     /// No `alt`: one JSON array written progressively, `[{…}\n,\r\n{…}\n]`.
     case jsonArray
-    /// Whichever the body turns out to be: a first non-blank byte `[` means the array framing.
+    /// Whichever the body turns out to be: a first non-blank byte `[` means the array framing, `{`
+    /// a body that is one JSON object (read when the transport ends), anything else SSE.
     case detect
 }
 
@@ -28,46 +29,61 @@ public enum GeminiStreamFraming: Sendable, Equatable {
 ///   condition. A stream cut before its finish reason therefore never ends, and the relay reports it
 ///   as truncated.
 public struct GeminiStreamDecoder: ChatStreamDecoder {
-    private var framing: GeminiStreamFraming
+    private enum Mode {
+        /// ``GeminiStreamFraming/detect`` before the first non-blank byte.
+        case undecided
+        case sse
+        case array
+        /// A body that is one JSON object, not a stream (`{"error":…}` from a proxy, or an upstream
+        /// that ignored the stream verb): read whole when the transport ends.
+        case object
+    }
+
+    private var mode: Mode
     private var sse = SSEParser()
     private var array = JSONArrayStreamParser()
     private var state: GeminiStreamState
-    /// Bytes seen before the framing was known (only blanks, with ``GeminiStreamFraming/detect``).
-    private var sniffed: [UInt8] = []
+    /// Bytes held before the framing is known, or the whole body in ``Mode/object``.
+    private var held: [UInt8] = []
 
     /// Creates a decoder for a stream of `target`.
     public init(target: UpstreamTarget, framing: GeminiStreamFraming = .detect) {
-        self.framing = framing
+        switch framing {
+        case .sse: mode = .sse
+        case .jsonArray: mode = .array
+        case .detect: mode = .undecided
+        }
         self.state = GeminiStreamState(target: target)
     }
 
     /// Bytes held for an incomplete event or array element.
     public var bufferedBytes: Int {
-        switch framing {
+        switch mode {
         case .sse: sse.bufferedBytes
-        case .jsonArray: array.bufferedBytes
-        case .detect: sniffed.count
+        case .array: array.bufferedBytes
+        case .undecided, .object: held.count
         }
     }
 
     /// The events completed by `bytes`.
     public mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [ChatStreamEvent] {
         var input = bytes
-        if framing == .detect {
-            sniffed += bytes
-            guard let first = sniffed.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+        if mode == .undecided {
+            held += bytes
+            guard let first = held.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
                 return []
             }
-            framing = first == UInt8(ascii: "[") ? .jsonArray : .sse
-            input = sniffed
-            sniffed = []
+            mode = first == UInt8(ascii: "[") ? .array : first == UInt8(ascii: "{") ? .object : .sse
+            guard mode != .object else { return [] }
+            input = held
+            held = []
         }
-        switch framing {
+        switch mode {
         case .sse:
             var events: [ChatStreamEvent] = []
             for event in sse.feed(input) { events += try state.events(forData: event.data) }
             return events
-        case .jsonArray, .detect:
+        case .array:
             let values: [JSONValue]
             do {
                 values = try array.feedValues(input)
@@ -78,15 +94,29 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
             for value in values { events += try state.events(for: value) }
             if array.closed { events += state.end() }
             return events
+        case .object:
+            held += input
+            return []
+        case .undecided:
+            return []
         }
     }
 
-    /// The transport ended: a last unterminated SSE event, the last counts, and ``ChatStreamEvent/end``
-    /// if the answer finished.
+    /// The transport ended: a last unterminated SSE event (or the whole one-object body), the last
+    /// counts, and ``ChatStreamEvent/end`` if the answer finished.
     public mutating func finish() throws(GatewayError) -> [ChatStreamEvent] {
         var events: [ChatStreamEvent] = []
-        if framing == .sse {
+        switch mode {
+        case .sse:
             for event in sse.finish() { events += try state.events(forData: event.data) }
+        case .object:
+            guard let value = try? JSON.parse(held) else {
+                throw .upstreamInvalidStream(provider: state.provider, detail: "the body is neither SSE nor JSON")
+            }
+            held = []
+            events += try state.events(for: value)
+        case .array, .undecided:
+            break
         }
         return events + state.end()
     }

@@ -26,6 +26,11 @@ struct GeminiRequestTests {
         #expect(body.keys == ["contents", "systemInstruction"])
     }
 
+    @Test func instructionsAloneBecomeTheUserTurn() throws {
+        let body = try geminiBody(chat([.text(.system, "Say hi."), .text(.user, "")]))
+        #expect(JSONValue.object(body) == json(#"{"contents":[{"role":"user","parts":[{"text":"Say hi."}]}]}"#))
+    }
+
     @Test func requestShapeAndHeaders() throws {
         let spec = try gemini.makeRequest(chat([.text(.user, "x")]), target: geminiTarget(model: "models/gemini-2.5-flash"))
         #expect(spec.method == "POST")

@@ -2,6 +2,9 @@ import RouteroCore
 
 /// A canonical call → a `generateContent` body (reference 6.1).
 ///
+/// A conversation of instructions only is sent as one `user` turn holding them: Gemini rejects a
+/// request without `contents`.
+///
 /// Fields the Gemini wire has no room for follow LiteLLM's `drop_params` rule through
 /// ``ParameterPolicy``: `parallel_tool_calls: false` (no equivalent) and every non-advisory field
 /// addressed to another family (`logprobs`, `logit_bias`, Anthropic `thinking`, …) fail with a 400
@@ -19,8 +22,13 @@ struct GeminiRequestEncoder {
         var contents = GeminiContentsEncoder(policy: policy)
         try contents.encode(call.messages)
         var body = JSONObject()
-        body["contents"] = .array(contents.contents)
-        if let system = contents.systemInstruction { body["systemInstruction"] = system }
+        if contents.contents.isEmpty, let system = contents.systemInstruction {
+            // Gemini rejects a request without contents; instructions alone become the user's turn.
+            body["contents"] = [.object(["role": "user", "parts": system["parts"] ?? []])]
+        } else {
+            body["contents"] = .array(contents.contents)
+            if let system = contents.systemInstruction { body["systemInstruction"] = system }
+        }
 
         var tools: [JSONValue] = []
         if !call.tools.isEmpty {

@@ -80,29 +80,14 @@ final class AccessTokens: Sendable {
     private func grant(_ account: GoogleServiceAccount, requestID: String) throws(GatewayError) -> SharedTokenStore.Entry {
         let issued = Self.now()
         let assertion = try GoogleJWTAssertion.make(for: account, now: issued)
-        let transfer = upstream.start(UpstreamHTTPRequest(
+        let spec = UpstreamRequestSpec(
             method: "POST", url: account.tokenURI,
             headers: [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
-            body: OAuthTokenGrant.requestBody(assertion: assertion), connectTimeoutSeconds: connectTimeoutSeconds))
-        var status = 0
-        var body: [UInt8] = []
-        let deadline = Monotonic.now() + Self.grantTimeoutSeconds
-        loop: while true {
-            guard let event = transfer.next(timeout: 0.25) else {
-                if Monotonic.now() > deadline { transfer.cancel(); throw .upstreamTimeout(provider: "vertex_ai token endpoint") }
-                continue
-            }
-            switch event {
-            case .head(let s, _): status = s
-            case .body(let bytes):
-                body += bytes
-                if body.count > 1 << 20 { transfer.cancel(); break loop }
-            case .end: break loop
-            case .failed(let failure):
-                throw .upstreamUnreachable(provider: "vertex_ai token endpoint", detail: failure.message)
-            }
-        }
-        let token = try OAuthTokenGrant.parse(status: status, body: body)
+            body: OAuthTokenGrant.requestBody(assertion: assertion))
+        let response = try Gateway.fetch(spec, upstream: upstream, provider: "vertex_ai token endpoint", x: nil,
+                                         timeout: Self.grantTimeoutSeconds, limit: 1 << 20,
+                                         connectTimeoutSeconds: connectTimeoutSeconds, via: nil)
+        let token = try OAuthTokenGrant.parse(status: response.status, body: response.body)
         Log.info("access token granted", [("id", requestID), ("provider", "vertex_ai"),
                                           ("expires_in", String(token.expiresInSeconds)),
                                           ("shared", store.isShared ? "redis" : "process")])

@@ -54,9 +54,14 @@ extension Gateway {
 
     /// Google's `key=` query parameter (percent-decoded).
     static func queryKey(_ query: String) -> String? {
-        for pair in query.split(separator: "&") where pair.hasPrefix("key=") {
-            let value = PercentDecoding.decode(pair.dropFirst(4))
-            return value.isEmpty ? nil : value
+        queryValue(query, "key").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The first value of query parameter `name` (percent-decoded).
+    static func queryValue(_ query: String, _ name: String) -> String? {
+        let prefix = name + "="
+        for pair in query.split(separator: "&") where pair.hasPrefix(prefix) {
+            return PercentDecoding.decode(pair.dropFirst(prefix.count))
         }
         return nil
     }

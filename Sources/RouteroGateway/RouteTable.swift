@@ -69,6 +69,10 @@ struct Route: Sendable {
 
 extension Gateway {
     static let openAIFormat = OpenAIChatFrontEnd()
+    static let anthropicFormat = AnthropicFrontEnd()
+    static let geminiFormat = GeminiFrontEnd()
+    /// Google's SDKs call `v1beta` (the genai default is `v1` in some releases).
+    static let geminiPrefixes = ["/v1beta/models/", "/v1/models/"]
 
     /// Every endpoint, matched in order.
     static let routes: [Route] = [
@@ -87,11 +91,35 @@ extension Gateway {
               middleware: [.loopCheck, .authenticate(queryKey: false)], format: openAIFormat) { gateway, x, match throws(GatewayError) in
             try gateway.serveChat(&x, frontEnd: openAIFormat, facts: InboundRequestFacts(pathModel: match.name))
         },
+        Route(name: "anthropic_messages", methods: ["POST"], pattern: .exact(["/v1/messages"]),
+              middleware: [.loopCheck, .authenticate(queryKey: false)], format: anthropicFormat) { gateway, x, _ throws(GatewayError) in
+            try gateway.serveChat(&x, frontEnd: anthropicFormat, facts: InboundRequestFacts(headers: Gateway.anthropicHeaders(x)))
+        },
+        Route(name: "anthropic_count_tokens", methods: ["POST"], pattern: .exact(["/v1/messages/count_tokens"]),
+              middleware: [.loopCheck, .authenticate(queryKey: false)], format: anthropicFormat) { gateway, x, _ throws(GatewayError) in
+            try gateway.countTokens(&x, entry: .anthropic)
+        },
+        Route(name: "gemini_generate", methods: ["POST"],
+              pattern: .modelAction(prefixes: geminiPrefixes, verbs: ["generateContent", "streamGenerateContent"]),
+              middleware: [.loopCheck, .authenticate(queryKey: true)], format: geminiFormat) { gateway, x, match throws(GatewayError) in
+            let facts = InboundRequestFacts(pathModel: match.name, streamFromPath: match.verb == "streamGenerateContent",
+                                            sseFraming: Gateway.queryValue(x.request.query, "alt") == "sse")
+            try gateway.serveChat(&x, frontEnd: geminiFormat, facts: facts)
+        },
+        Route(name: "gemini_count_tokens", methods: ["POST"], pattern: .modelAction(prefixes: geminiPrefixes, verbs: ["countTokens"]),
+              middleware: [.loopCheck, .authenticate(queryKey: true)], format: geminiFormat) { gateway, x, match throws(GatewayError) in
+            try gateway.countTokens(&x, entry: .gemini(model: match.name ?? ""))
+        },
         Route(name: "model", methods: ["GET"], pattern: .prefix("/v1/models/"),
               middleware: [.authenticate(queryKey: false)], format: openAIFormat) { gateway, x, match throws(GatewayError) in
             try gateway.retrieveModel(&x, id: match.name ?? "")
         },
     ]
+
+    /// The request headers Anthropic's wire format defines (forwarded only to Anthropic upstreams).
+    static func anthropicHeaders(_ x: Exchange) -> [(String, String)] {
+        ["anthropic-version", "anthropic-beta"].compactMap { name in x.request.header(name).map { (name, $0) } }
+    }
 
     func dispatch(_ x: inout Exchange) throws(GatewayError) {
         var path = x.request.path

@@ -5,8 +5,12 @@ Everything shares one machine, so read the RATIOS, not the absolute numbers.
   1. Overhead: wrk against (a) nginx proxy_pass -> instant mock and (b) nginx -> Routero ->
      the same instant mock, at -c1 and -c64. The instant mock is an nginx `return 200` with a
      fixed chat.completion (a Python mock would be the bottleneck). Cache off.
-  2. Streaming TTFB: time to the first SSE byte, Python mock direct vs through the gateway.
-  3. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
+  2. Translation: the same instant upstream in each family (fixed JSON bodies and fixed SSE
+     bodies of CHUNKS events), wrk at -c32 through the gateway, passthrough vs translated rows
+     (OpenAI in -> Anthropic upstream, Anthropic in -> OpenAI upstream), non-stream and stream:
+     worker CPU per request and per stream chunk.
+  3. Streaming TTFB: time to the first SSE byte, Python mock direct vs through the gateway.
+  4. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
 Bounded: about 2 minutes in total. Env: BENCH_SECONDS (wrk duration per run, default 5),
 BENCH_STREAMS (default 2000).
 """
@@ -38,6 +42,62 @@ FIXED = json.dumps({
                  "logprobs": None, "finish_reason": "stop"}],
     "usage": {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11}}, separators=(",", ":"))
 BODY = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hi"}]})
+CHUNKS = 20  # content events in each fixed stream body
+
+
+def fixed_anthropic_message() -> str:
+    return json.dumps({
+        "id": "msg_bench", "type": "message", "role": "assistant", "model": "claude-bench",
+        "content": [{"type": "text", "text": "Hello from the instant mock."}], "stop_reason": "end_turn",
+        "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 6}}, separators=(",", ":"))
+
+
+def fixed_openai_sse() -> str:
+    def chunk(delta, finish=None):
+        return "data: " + json.dumps({"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1700000000,
+                                      "model": "bench", "choices": [{"index": 0, "delta": delta,
+                                                                     "finish_reason": finish}]},
+                                     separators=(",", ":")) + "\n\n"
+    out = chunk({"role": "assistant", "content": ""})
+    out += "".join(chunk({"content": f"word{i} "}) for i in range(CHUNKS))
+    out += chunk({}, "stop")
+    out += "data: " + json.dumps({"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1700000000,
+                                  "model": "bench", "choices": [],
+                                  "usage": {"prompt_tokens": 5, "completion_tokens": CHUNKS, "total_tokens": 25}},
+                                 separators=(",", ":")) + "\n\n"
+    return out + "data: [DONE]\n\n"
+
+
+def fixed_anthropic_sse() -> str:
+    def event(name, data):
+        return f"event: {name}\ndata: " + json.dumps(dict(type=name, **data), separators=(",", ":")) + "\n\n"
+    out = event("message_start", {"message": {"id": "msg_bench", "type": "message", "role": "assistant",
+                                              "model": "claude-bench", "content": [], "stop_reason": None,
+                                              "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}})
+    out += event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+    out += "".join(event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": f"word{i} "}})
+                   for i in range(CHUNKS))
+    out += event("content_block_stop", {"index": 0})
+    out += event("message_delta", {"delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                   "usage": {"output_tokens": CHUNKS}})
+    return out + event("message_stop", {})
+
+
+def nginx_literal(text: str) -> str:
+    """A body for nginx's `return 200 '...'`: quotes escaped, newlines kept as real newlines."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+# (row name, gateway path, request body): the upstream family is chosen by the model's group.
+_MSG = [{"role": "user", "content": "hi"}]
+TRANSLATION_ROWS = [
+    ("openai>openai json", "/v1/chat/completions", {"model": "bench", "messages": _MSG}),
+    ("anthropic>openai json", "/v1/messages", {"model": "bench", "max_tokens": 64, "messages": _MSG}),
+    ("openai>anthropic json", "/v1/chat/completions", {"model": "claude-json", "messages": _MSG}),
+    ("openai>openai stream", "/v1/chat/completions", {"model": "bench-sse", "stream": True, "messages": _MSG}),
+    ("anthropic>openai stream", "/v1/messages", {"model": "bench-sse", "stream": True, "max_tokens": 64, "messages": _MSG}),
+    ("openai>anthropic stream", "/v1/chat/completions", {"model": "claude-sse", "stream": True, "messages": _MSG}),
+]
 
 
 def log(msg: str) -> None:
@@ -60,7 +120,13 @@ http {{
   fastcgi_temp_path {work}/tmp/fcgi; uwsgi_temp_path {work}/tmp/uwsgi; scgi_temp_path {work}/tmp/scgi;
   upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
   server {{ listen 127.0.0.1:{mock_port};
-           location / {{ default_type application/json; return 200 '{body}'; }} }}
+           location / {{ default_type application/json; return 200 '{body}'; }}
+           location = /anthropic/v1/messages {{ default_type application/json;
+                                               return 200 '{nginx_literal(fixed_anthropic_message())}'; }}
+           location = /sse/v1/chat/completions {{ default_type text/event-stream;
+                                                 return 200 '{nginx_literal(fixed_openai_sse())}'; }}
+           location = /anthropic-sse/v1/messages {{ default_type text/event-stream;
+                                                   return 200 '{nginx_literal(fixed_anthropic_sse())}'; }} }}
   server {{ listen 127.0.0.1:{proxy_port};
            location / {{ proxy_pass http://instant; proxy_http_version 1.1;
                         proxy_set_header Connection ""; proxy_buffering off; }} }}
@@ -184,6 +250,7 @@ def main() -> None:
     started = time.time()
     instant = mock = stack = idle_stack = None
     rows = {}
+    translated = {}
     try:
         (work / "instant").mkdir()
         instant, mock_port, proxy_port = start_instant_nginx(work / "instant")
@@ -196,6 +263,9 @@ def main() -> None:
             "models:\n"
             f"  - {{name: bench, deployments: [{{model: openai/bench, api_base: \"http://127.0.0.1:{mock_port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: stream, deployments: [{{model: openai/mock-echo, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: bench-sse, deployments: [{{model: openai/bench, api_base: \"http://127.0.0.1:{mock_port}/sse/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: claude-json, deployments: [{{model: anthropic/claude-bench, api_base: \"http://127.0.0.1:{mock_port}/anthropic\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: claude-sse, deployments: [{{model: anthropic/claude-bench, api_base: \"http://127.0.0.1:{mock_port}/anthropic-sse\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: idle, deployments: [{{model: openai/mock-idle-120, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n")
         log("starting gateway (2 workers)")
         stack = Stack(cfg, work / "stack", workers=2)
@@ -218,6 +288,18 @@ def main() -> None:
                 requests = rows[(name, conns)]["rps"] * SECONDS
                 rows[(name, conns)]["cpu_us"] = {g: 1e6 * v / requests for g, v in spent.items() if v > 0}
         worker_mem = {pid: proc_status(pid) for pid in stack.worker_pids().values()}
+
+        log("translation rows")
+        for name, path, body in TRANSLATION_ROWS:
+            row_script = work / f"{name.replace(' ', '_').replace('>', '-')}.lua"
+            row_script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(json.dumps(body))}\n"
+                                  "wrk.headers['Content-Type'] = 'application/json'\n"
+                                  f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
+            workers = list(stack.worker_pids().values())
+            before = cpu_seconds(workers)
+            result = wrk(f"{stack.base_url}{path}", 32, row_script)
+            result["worker_us"] = 1e6 * (cpu_seconds(workers) - before) / max(result["rps"] * SECONDS, 1)
+            translated[name] = result
 
         log("streaming TTFB")
         direct = ttfb(mock.port, "/v1/chat/completions",
@@ -270,6 +352,15 @@ def main() -> None:
     print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
     print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"
                                                 for p, m in worker_mem.items()))
+    print()
+    print(f"translation at c=32 (routero worker CPU; streams carry {CHUNKS} content events)")
+    print(f"{'row':<30}{'req/s':>9}{'non-2xx':>9}{'us/request':>12}{'us/chunk':>10}{'vs passthrough':>16}")
+    for name, r in translated.items():
+        stream = name.endswith("stream")
+        base = translated["openai>openai stream" if stream else "openai>openai json"]["worker_us"]
+        per_chunk = f"{r['worker_us'] / CHUNKS:.1f}" if stream else ""
+        print(f"{name:<30}{r['rps']:>9.0f}{r['non2xx']:>9}{r['worker_us']:>12.0f}{per_chunk:>10}"
+              f"{r['worker_us'] / base:>15.2f}x")
     print()
     print(f"streaming TTFB over {len(direct)} requests (python mock, first data: byte)")
     print(f"  direct      p50 {statistics.median(direct):7.2f} ms   max {max(direct):7.2f} ms")

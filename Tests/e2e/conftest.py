@@ -152,6 +152,53 @@ def noredis_stack(tmp_path_factory, mock, binary):
     s.stop()
 
 
+# Outbound wire families the translation suite reaches, each a deployment kind on the mock, and the
+# behaviours (mock model names without "mock-") each family gets a group for: "<family>-<behaviour>".
+FAMILIES = ["openai", "anthropic", "gemini", "vertex", "vclaude", "azure"]
+BEHAVIOURS = ["echo", "tool", "tools2", "think", "think-tool", "json", "cut-3", "429", "overload-mid", "filter"]
+
+
+def family_deployment(family: str, behaviour: str, mock_port: int, sa_path: str) -> str:
+    base = f"http://127.0.0.1:{mock_port}"
+    key = "api_key: os.environ/MOCK_UPSTREAM_KEY"
+    vertex = (f"api_base: \"{base}/vertex\", vertex_project: e2e-project, vertex_location: us-central1, "
+              f"vertex_credentials: \"{sa_path}\"")
+    return {
+        "openai": f"{{model: openai/mock-{behaviour}, api_base: \"{base}/v1\", {key}}}",
+        "anthropic": f"{{model: anthropic/mock-{behaviour}, api_base: \"{base}/anthropic\", {key}}}",
+        "gemini": f"{{model: gemini/mock-{behaviour}, api_base: \"{base}/gemini\", {key}}}",
+        "vertex": f"{{model: vertex_ai/mock-{behaviour}, {vertex}}}",
+        "vclaude": f"{{model: vertex_ai/claude-mock-{behaviour}, {vertex}}}",
+        "azure": f"{{model: azure/mock-{behaviour}, api_base: \"{base}/azure\", {key}, api_version: 2024-10-21}}",
+    }[family]
+
+
+def family_config(mock_port: int, sa_path: str) -> str:
+    lines = ["auth: {master_key: os.environ/ROUTERO_MASTER_KEY}", "cache: {enabled: false}",
+             "allow_unlisted_models: false", "models:"]
+    for family in FAMILIES:
+        for behaviour in BEHAVIOURS:
+            lines.append(f"  - {{name: {family}-{behaviour}, deployments: "
+                         f"[{family_deployment(family, behaviour, mock_port, sa_path)}]}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def service_account(tmp_path_factory, mock):
+    import google_sa
+    sa = google_sa.make_service_account(tmp_path_factory.mktemp("sa"), token_uri=f"{mock.base}/token")
+    google_sa.register(mock.base, sa)
+    return sa
+
+
+@pytest.fixture(scope="session")
+def family_stack(tmp_path_factory, mock, binary, service_account):
+    """1 worker; a group per (outbound family, behaviour) on the mock: the translation matrix."""
+    s = _stack(tmp_path_factory, "families", family_config(mock.port, str(service_account.path)), binary, workers=1)
+    yield s
+    s.stop()
+
+
 @pytest.fixture
 def client(stack):
     return stack.client()
@@ -163,7 +210,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.when == "call" and rep.failed:
-        for fixture_name in ("stack", "stack2", "provider_stack", "noredis_stack"):
+        for fixture_name in ("stack", "stack2", "provider_stack", "noredis_stack", "family_stack"):
             s = item.funcargs.get(fixture_name)
             if s is not None:
                 rep.sections.append((f"{fixture_name} worker logs", s.worker_logs(15)))

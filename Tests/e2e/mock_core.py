@@ -312,11 +312,15 @@ class Behaviour:
 
 
 def behaviour(model: str | None) -> Behaviour:
-    """Parse ``mock-<token>-<token>...``; parsing stops at the first unknown token, so any suffix
+    """Parse ``mock-<token>-<token>...`` (also ``claude-mock-...``); parsing stops at the first unknown token, so any suffix
     (``-20250514``, ``@20241022``, ``-latest``) is ignored. ``models/...`` prefixes are dropped."""
     name = (model or "").rsplit("/", 1)[-1]
     b = Behaviour(name)
     tokens = re.split(r"[-@]", name)
+    if tokens[0] == "claude" and len(tokens) > 1:
+        # Vertex AI serves Claude in Anthropic's format only for model ids starting with
+        # "claude": `claude-mock-tool` behaves as `mock-tool`.
+        tokens = tokens[1:]
     if tokens[0] != "mock":
         return b
     i = 1

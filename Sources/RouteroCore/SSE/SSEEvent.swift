@@ -56,3 +56,23 @@ public struct SSEEvent: Sendable, Equatable {
     /// Whether this is the `[DONE]` sentinel.
     public var isDone: Bool { data == "[DONE]" }
 }
+
+extension SSEEvent {
+    /// The wire bytes of an event whose data is `value` serialized as JSON, written straight into
+    /// one buffer: serialized JSON never contains a raw line break (the serializer escapes them), so
+    /// the line splitting ``encoded()`` does for arbitrary text is not needed. The stream encoders
+    /// call this once per translated event.
+    public static func json(_ value: JSONValue, event: String? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        if let event {
+            out.append(contentsOf: "event: ".utf8)
+            out.append(contentsOf: event.utf8)
+            out.append(0x0A)
+        }
+        out.append(contentsOf: "data: ".utf8)
+        JSON.write(value, into: &out)
+        out.append(contentsOf: [0x0A, 0x0A])
+        return out
+    }
+}

@@ -203,6 +203,6 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
     }
 
     private static func event(_ name: String, _ data: JSONObject) -> [UInt8] {
-        SSEEvent(event: name, data: JSON.string(.object(data))).encoded()
+        SSEEvent.json(.object(data), event: name)
     }
 }

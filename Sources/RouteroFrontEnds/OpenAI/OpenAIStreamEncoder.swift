@@ -16,6 +16,8 @@ struct OpenAIStreamEncoder: ChatStreamEncoder {
     private var finished = false
     private var closed = false
     private var usage: Usage?
+    /// `data: {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":0,"delta":` for this stream.
+    private var chunkPrefix: [UInt8] = []
 
     init(includeUsage: Bool, created: Int) {
         self.includeUsage = includeUsage
@@ -28,6 +30,7 @@ struct OpenAIStreamEncoder: ChatStreamEncoder {
         case .start(let id, let model, let usage):
             if !id.isEmpty { self.id = id }
             self.model = model
+            chunkPrefix = []
             if let usage { self.usage = usage }
             return role()
         case .text(let text):
@@ -85,14 +88,27 @@ struct OpenAIStreamEncoder: ChatStreamEncoder {
         return chunk(["role": "assistant", "content": ""])
     }
 
-    private func chunk(_ delta: JSONObject, finish: String? = nil) -> [UInt8] {
-        var choice: JSONObject = ["index": 0, "delta": .object(delta)]
-        choice["finish_reason"] = finish.map(JSONValue.string) ?? .null
-        return event(["id": .string(id), "object": "chat.completion.chunk", "created": JSONValue(created),
-                      "model": .string(model), "choices": [.object(choice)]])
+    /// One chunk. Every chunk of a stream shares the bytes up to its delta, so they are serialized
+    /// once (`chunkPrefix`) and each chunk only serializes its delta.
+    private mutating func chunk(_ delta: JSONObject, finish: String? = nil) -> [UInt8] {
+        if chunkPrefix.isEmpty {
+            var prefix = Array("data: {\"id\":".utf8)
+            JSON.writeString(id, into: &prefix)
+            prefix += Array(",\"object\":\"chat.completion.chunk\",\"created\":\(created),\"model\":".utf8)
+            JSON.writeString(model, into: &prefix)
+            prefix += Array(",\"choices\":[{\"index\":0,\"delta\":".utf8)
+            chunkPrefix = prefix
+        }
+        var out = chunkPrefix
+        out.reserveCapacity(chunkPrefix.count + 96)
+        JSON.write(.object(delta), into: &out)
+        out += Array(",\"finish_reason\":".utf8)
+        if let finish { JSON.writeString(finish, into: &out) } else { out += Array("null".utf8) }
+        out += Array("}]}\n\n".utf8)
+        return out
     }
 
     private func event(_ object: JSONObject) -> [UInt8] {
-        SSEEvent(data: JSON.string(.object(object))).encoded()
+        SSEEvent.json(.object(object))
     }
 }

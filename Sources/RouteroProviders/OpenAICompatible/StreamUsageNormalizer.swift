@@ -24,7 +24,7 @@ public struct StreamUsageNormalizer: Sendable {
     public mutating func process(_ event: SSEEvent) -> [SSEEvent] {
         if event.isDone { return flush() + [event] }
         // Cheap test first: most chunks carry no usage at all.
-        guard event.data.utf8.count < 1 << 20, event.data.contains("\"usage\""),
+        guard event.data.utf8.count < 1 << 20, UTF8Search.contains(event.data, "\"usage\""),
               let value = try? JSON.parse(event.data), var chunk = value.objectValue,
               var choices = chunk["choices"]?.arrayValue else { return [event] }
         if choices.isEmpty {

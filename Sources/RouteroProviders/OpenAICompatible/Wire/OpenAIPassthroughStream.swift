@@ -47,7 +47,7 @@ public struct OpenAIPassthroughStream: PassthroughStream {
             for var event in usage?.process(upstreamEvent) ?? [upstreamEvent] {
                 if event.isDone { complete = true }
                 if !sawFinish, Self.finishes(event.data) { sawFinish = true }
-                if event.data.contains("\"error\"") { event.data = UpstreamErrors.sanitize(event.data, target: target) }
+                if UTF8Search.contains(event.data, "\"error\"") { event.data = UpstreamErrors.sanitize(event.data, target: target) }
                 out += event.encoded()
             }
         }

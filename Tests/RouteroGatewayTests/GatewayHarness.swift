@@ -47,6 +47,7 @@ final class GatewayHarness: Sendable {
         guard let client = FastCGITestClient(unixPath: socketPath) else { return Response(status: 0, headers: [], body: []) }
         var params = [("REQUEST_METHOD", method), ("REQUEST_URI", path), ("CONTENT_TYPE", "application/json"),
                       ("CONTENT_LENGTH", String(body.utf8.count))]
+        if let q = path.firstIndex(of: "?") { params.append(("QUERY_STRING", String(path[path.index(after: q)...]))) }
         if let key { params.append(("HTTP_AUTHORIZATION", "Bearer \(key)")) }
         for (name, value) in headers {
             params.append(("HTTP_" + name.uppercased().replacing("-", with: "_"), value))

@@ -89,6 +89,30 @@ struct GeminiRequestTests {
         #expect(parts[1]["thoughtSignature"] == nil)
     }
 
+    /// Gemini 3 rejects a model turn whose first functionCall has no signature; a call another family
+    /// made gets Google's placeholder, and only the first call of the turn needs one.
+    @Test func foreignFirstCallsCarryThePlaceholderSignature() throws {
+        let call = chat([
+            .text(.user, "q"),
+            ChatMessage(role: .assistant, parts: [
+                .toolCall(ToolCall(id: "toolu_1", name: "f", arguments: "{}")),
+                .toolCall(ToolCall(id: "toolu_2", name: "f", arguments: "{}")),
+            ]),
+            ChatMessage(role: .tool, parts: [.toolResult(ToolResult(callID: "toolu_1", content: [.text(TextPart("a"))]))]),
+            ChatMessage(role: .tool, parts: [.toolResult(ToolResult(callID: "toolu_2", content: [.text(TextPart("b"))]))]),
+        ])
+        let parts = try #require(try geminiBody(call)["contents"]?.arrayValue?[1]["parts"]?.arrayValue)
+        #expect(parts[0]["thoughtSignature"] == "skip_thought_signature_validator")
+        #expect(parts[1]["thoughtSignature"] == nil)
+    }
+
+    @Test func urlSafeBase64FromGoogleClientsBecomesStandard() {
+        #expect(Base64Text.standard("ab-_cd") == "ab+/cd==")
+        #expect(Base64Text.standard("iVBORw0KGgo=") == "iVBORw0KGgo=")
+        #expect(Base64Text.standard("abc") == "abc=")
+        #expect(Base64Text.standard("iVBOR") == "iVBOR")
+    }
+
     @Test func toolResultNameFromTheResultWhenNoCallIsKnown() throws {
         let call = chat([
             .text(.user, "q"),

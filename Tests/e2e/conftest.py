@@ -155,7 +155,11 @@ def noredis_stack(tmp_path_factory, mock, binary):
 # Outbound wire families the translation suite reaches, each a deployment kind on the mock, and the
 # behaviours (mock model names without "mock-") each family gets a group for: "<family>-<behaviour>".
 FAMILIES = ["openai", "anthropic", "gemini", "vertex", "vclaude", "azure"]
-BEHAVIOURS = ["echo", "tool", "tools2", "think", "think-tool", "json", "cut-3", "429", "overload-mid", "filter"]
+BEHAVIOURS = ["echo", "tool", "tools2", "think", "think-tool", "json", "cut-3", "429", "overload-mid", "filter",
+              "tools2-text", "529"]
+# Groups whose deployment sets drop_params: true ("<family>-drop" serves mock-echo), for the
+# unsupported-parameter tests in test_translation.py.
+DROP_PARAMS_FAMILIES = ["anthropic", "gemini"]
 
 
 def family_deployment(family: str, behaviour: str, mock_port: int, sa_path: str) -> str:
@@ -180,6 +184,9 @@ def family_config(mock_port: int, sa_path: str) -> str:
         for behaviour in BEHAVIOURS:
             lines.append(f"  - {{name: {family}-{behaviour}, deployments: "
                          f"[{family_deployment(family, behaviour, mock_port, sa_path)}]}}")
+    for family in DROP_PARAMS_FAMILIES:
+        dep = family_deployment(family, "echo", mock_port, sa_path)
+        lines.append(f"  - {{name: {family}-drop, deployments: [{dep[:-1]}, drop_params: true}}]}}")
     return "\n".join(lines) + "\n"
 
 

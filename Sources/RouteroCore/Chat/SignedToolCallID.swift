@@ -5,7 +5,7 @@
 /// `<id>__thought__<signature>` (LiteLLM's spelling, so histories move between the two gateways), and
 /// the id is split again when the history comes back. Signatures of other families never go into ids.
 public enum SignedToolCallID {
-    static let separator = "__thought__"
+    public static let separator = "__thought__"
 
     /// The id a client sees for `call`.
     public static func embed(_ call: ToolCall) -> String {

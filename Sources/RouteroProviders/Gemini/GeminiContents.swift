@@ -104,6 +104,7 @@ struct GeminiContentsEncoder {
         // A signature Gemini put on a text or call part arrives as signed reasoning with no text:
         // it goes back on the next part of the turn.
         var pendingSignature: String?
+        var sawCall = false
         func attach(_ part: inout JSONObject) {
             if let signature = pendingSignature, part["thoughtSignature"] == nil {
                 part["thoughtSignature"] = .string(signature)
@@ -139,7 +140,16 @@ struct GeminiContentsEncoder {
                 functionCall["args"] = Self.arguments(call.arguments, name: call.name)
                 var wire: JSONObject = ["functionCall": .object(functionCall)]
                 let signature = call.signature?.family == .gemini ? call.signature : carried
-                if let signature { wire["thoughtSignature"] = .string(signature.value) }
+                // Gemini 3 validates the signature of the first functionCall of each model turn (it
+                // signs only the first of parallel calls). A first call Gemini did not make — another
+                // family's, or one whose signature a client dropped — carries Google's documented
+                // placeholder, which skips that validation.
+                if let signature {
+                    wire["thoughtSignature"] = .string(signature.value)
+                } else if !sawCall {
+                    wire["thoughtSignature"] = .string(Self.placeholderSignature)
+                }
+                sawCall = true
                 attach(&wire)
                 out.append(wire)
             case .image(let m):
@@ -154,6 +164,9 @@ struct GeminiContentsEncoder {
         }
         return out
     }
+
+    /// Google's value for function calls whose real thought signature is unknown.
+    static let placeholderSignature = "skip_thought_signature_validator"
 
     private func functionResponse(_ result: ToolResult) throws(GatewayError) -> JSONObject {
         let (id, _) = SignedToolCallID.extract(result.callID)

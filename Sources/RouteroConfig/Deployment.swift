@@ -42,6 +42,13 @@ public struct Deployment: Sendable, Equatable {
     public var apiVersion: String?
     /// `azure_ad_token`: a Microsoft Entra ID token sent as a bearer instead of `api-key`.
     public var azureADToken: Secret?
+    /// `tenant_id`, `client_id`, `client_secret`: a Microsoft Entra ID app whose client-credentials
+    /// token Azure OpenAI calls carry (else `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
+    public var azureTenantID: String?
+    public var azureClientID: String?
+    public var azureClientSecret: Secret?
+    /// `azure_authority_host` (else `AZURE_AUTHORITY_HOST`, else `https://login.microsoftonline.com`).
+    public var azureAuthorityHost: String?
     /// `vertex_project` (else `VERTEXAI_PROJECT`).
     public var vertexProject: String?
     /// `vertex_location` (else `VERTEXAI_LOCATION`, else `us-central1`).

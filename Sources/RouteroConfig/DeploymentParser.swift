@@ -57,6 +57,14 @@ enum DeploymentParser {
         if let node = map.take("azure_ad_token") {
             deployment.azureADToken = try context.secret(node, at: map.child("azure_ad_token"))
         }
+        if let node = map.take("tenant_id") { deployment.azureTenantID = try context.string(node, at: map.child("tenant_id")) }
+        if let node = map.take("client_id") { deployment.azureClientID = try context.string(node, at: map.child("client_id")) }
+        if let node = map.take("client_secret") {
+            deployment.azureClientSecret = try context.secret(node, at: map.child("client_secret"))
+        }
+        if let node = map.take("azure_authority_host") {
+            deployment.azureAuthorityHost = try baseURL(node, at: map.child("azure_authority_host"), context: context)
+        }
         if let node = map.take("vertex_project") {
             deployment.vertexProject = try context.string(node, at: map.child("vertex_project"))
         }

@@ -31,13 +31,34 @@ final class AccessTokens: Sendable {
     /// A live access token for the service account `json`.
     func token(serviceAccount json: String, requestID: String) throws(GatewayError) -> String {
         let account = try GoogleServiceAccount(json: json)
-        let id = "google:" + account.cacheID
+        return try token(id: "google:" + account.cacheID, requestID: requestID) { () throws(GatewayError) in
+            try self.grant(account, requestID: requestID)
+        }
+    }
+
+    /// A live Azure OpenAI token for the Entra app `client` (client-credentials grant).
+    func token(entra client: EntraClient, requestID: String) throws(GatewayError) -> String {
+        let id = "entra:" + String(SHA256.hex(Array((client.tokenURL + "\n" + client.clientID + "\n" + client.clientSecret).utf8)).prefix(32))
+        return try token(id: id, requestID: requestID) { () throws(GatewayError) in
+            let spec = UpstreamRequestSpec(
+                method: "POST", url: client.tokenURL,
+                headers: [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
+                body: OAuthTokenGrant.clientCredentialsBody(clientID: client.clientID, clientSecret: client.clientSecret,
+                                                            scope: OAuthTokenGrant.cognitiveServicesScope))
+            return try self.exchange(spec, provider: "azure", requestID: requestID)
+        }
+    }
+
+    /// The token cached under `id`: this process's copy, else the fleet's in Redis, else a new
+    /// grant by `grant` (one worker of the fleet at a time).
+    private func token(id: String, requestID: String,
+                       grant: () throws(GatewayError) -> SharedTokenStore.Entry) throws(GatewayError) -> String {
         if let entry = usable(local.withLock { $0[id] }) { return entry.token }
         let result: Result<SharedTokenStore.Entry, GatewayError> = granting.withLock { _ in
             // Another thread of this process may have fetched it while this one waited.
             if let entry = usable(local.withLock { $0[id] }) { return .success(entry) }
             do throws(GatewayError) {
-                return .success(try sharedOrGranted(account, id: id, requestID: requestID))
+                return .success(try sharedOrGranted(id: id, requestID: requestID, grant: grant))
             } catch {
                 return .failure(error)
             }
@@ -56,8 +77,8 @@ final class AccessTokens: Sendable {
     /// Refresh 5 minutes early, or a quarter of the lifetime for short-lived tokens (tests).
     static func margin(lifetime: Int) -> Int { min(300, max(1, lifetime / 4)) }
 
-    private func sharedOrGranted(_ account: GoogleServiceAccount, id: String, requestID: String) throws(GatewayError)
-        -> SharedTokenStore.Entry
+    private func sharedOrGranted(id: String, requestID: String, grant: () throws(GatewayError) -> SharedTokenStore.Entry)
+        throws(GatewayError) -> SharedTokenStore.Entry
     {
         if let entry = usable(store.read(id)) { return entry }
         var locked = store.tryLock(id, ms: Int(Self.grantTimeoutSeconds * 1000) + 2000)
@@ -72,23 +93,30 @@ final class AccessTokens: Sendable {
             locked = true
         }
         defer { if locked { store.unlock(id) } }
-        let entry = try grant(account, requestID: requestID)
+        let entry = try grant()
         store.write(id, entry, ttlSeconds: (entry.expiresAt - Self.now()) - Self.margin(lifetime: entry.expiresAt - Self.now()))
         return entry
     }
 
     private func grant(_ account: GoogleServiceAccount, requestID: String) throws(GatewayError) -> SharedTokenStore.Entry {
-        let issued = Self.now()
-        let assertion = try GoogleJWTAssertion.make(for: account, now: issued)
+        let assertion = try GoogleJWTAssertion.make(for: account, now: Self.now())
         let spec = UpstreamRequestSpec(
             method: "POST", url: account.tokenURI,
             headers: [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
             body: OAuthTokenGrant.requestBody(assertion: assertion))
-        let response = try Gateway.fetch(spec, upstream: upstream, provider: "vertex_ai token endpoint", x: nil,
+        return try exchange(spec, provider: "vertex_ai", requestID: requestID)
+    }
+
+    /// Posts a token request and reads the token and its lifetime.
+    private func exchange(_ spec: UpstreamRequestSpec, provider: String, requestID: String) throws(GatewayError)
+        -> SharedTokenStore.Entry
+    {
+        let issued = Self.now()
+        let response = try Gateway.fetch(spec, upstream: upstream, provider: "\(provider) token endpoint", x: nil,
                                          timeout: Self.grantTimeoutSeconds, limit: 1 << 20,
                                          connectTimeoutSeconds: connectTimeoutSeconds, via: nil)
-        let token = try OAuthTokenGrant.parse(status: response.status, body: response.body)
-        Log.info("access token granted", [("id", requestID), ("provider", "vertex_ai"),
+        let token = try OAuthTokenGrant.parse(status: response.status, body: response.body, provider: provider)
+        Log.info("access token granted", [("id", requestID), ("provider", provider),
                                           ("expires_in", String(token.expiresInSeconds)),
                                           ("shared", store.isShared ? "redis" : "process")])
         return SharedTokenStore.Entry(token: token.accessToken, expiresAt: issued + token.expiresInSeconds)

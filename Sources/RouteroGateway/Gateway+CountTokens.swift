@@ -56,10 +56,7 @@ extension Gateway {
     /// One deployment's count: (tokens, "provider" | "estimate").
     private func countTokens(call: ChatCall, native: NativeChat?, target planned: UpstreamTarget,
                              x: inout Exchange) throws(GatewayError) -> (Int, String) {
-        var target = planned
-        if case .googleServiceAccount(let json) = target.credential {
-            target.apiKey = try accessTokens.token(serviceAccount: json, requestID: x.requestID)
-        }
+        let target = try withCredentials(planned, x: x)
         let spec: UpstreamRequestSpec
         switch ChatAdapters.adapter(for: target) {
         case let anthropic as AnthropicAdapter:

@@ -23,14 +23,12 @@ extension Gateway {
     /// Sends the request to `target` and relays the answer in the client's format. When the
     /// client and the provider speak the same family the native body passes through; otherwise the
     /// canonical call is encoded for the provider and its answer translated back.
-    func attempt(_ x: inout Exchange, session: inout ChatSession, target: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
-        var target = target
-        if case .googleServiceAccount(let json) = target.credential {
-            do {
-                target.apiKey = try accessTokens.token(serviceAccount: json, requestID: x.requestID)
-            } catch {
-                return .failed(error)
-            }
+    func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
+        let target: UpstreamTarget
+        do {
+            target = try withCredentials(planned, x: x)
+        } catch {
+            return .failed(error)
         }
         let adapter = ChatAdapters.adapter(for: target)
         let native = session.native
@@ -126,6 +124,17 @@ extension Gateway {
         x.note("upstream_status", String(status))
         x.sendBody(status, body, contentType: sentType, extraHeaders: extra)
         return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
+    }
+
+    /// `target` with the access token its credential needs (Vertex service accounts, Entra apps).
+    func withCredentials(_ target: UpstreamTarget, x: Exchange) throws(GatewayError) -> UpstreamTarget {
+        var target = target
+        switch target.credential {
+        case .apiKey, .bearerToken: break
+        case .googleServiceAccount(let json): target.apiKey = try accessTokens.token(serviceAccount: json, requestID: x.requestID)
+        case .entraClient(let client): target.apiKey = try accessTokens.token(entra: client, requestID: x.requestID)
+        }
+        return target
     }
 
     func map(_ failure: UpstreamFailure, provider: String) -> GatewayError {

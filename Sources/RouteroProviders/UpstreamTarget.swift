@@ -23,6 +23,23 @@ public enum UpstreamCredential: Sendable, Equatable {
     case googleServiceAccount(json: String)
     /// A static Microsoft Entra ID token (`azure_ad_token`), sent as a bearer instead of `api-key`.
     case bearerToken
+    /// A Microsoft Entra ID app (client credentials): the executor fetches its token for Azure
+    /// OpenAI's scope and puts it in ``UpstreamTarget/apiKey`` as a bearer.
+    case entraClient(EntraClient)
+}
+
+/// A Microsoft Entra ID application registration used for client-credentials tokens.
+public struct EntraClient: Sendable, Equatable {
+    /// `{authority}/{tenant}/oauth2/v2.0/token`.
+    public var tokenURL: String
+    public var clientID: String
+    public var clientSecret: String
+
+    public init(tokenURL: String, clientID: String, clientSecret: String) {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+    }
 }
 
 /// One concrete place to send a request: a provider profile plus a deployment's resolved settings.

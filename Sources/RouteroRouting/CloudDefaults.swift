@@ -14,6 +14,15 @@ struct CloudDefaults: Sendable {
     /// The JSON of the key `GOOGLE_APPLICATION_CREDENTIALS` (or `VERTEXAI_CREDENTIALS`) names.
     let googleCredentials: Result<String, GatewayError>?
 
+    /// `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_AUTHORITY_HOST`.
+    let azureTenantID: String?
+    let azureClientID: String?
+    let azureClientSecret: String?
+    let azureAuthorityHost: String?
+
+    /// Entra's public authority when neither the deployment nor the environment names one.
+    static let defaultAuthorityHost = "https://login.microsoftonline.com"
+
     /// Vertex's default region when neither the deployment nor the environment names one.
     static let defaultVertexLocation = "us-central1"
 
@@ -22,6 +31,10 @@ struct CloudDefaults: Sendable {
         azureAPIVersion = first("AZURE_API_VERSION", "OPENAI_API_VERSION")
         vertexProject = first("VERTEXAI_PROJECT", "VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT")
         vertexLocation = first("VERTEXAI_LOCATION", "VERTEX_LOCATION")
+        azureTenantID = first("AZURE_TENANT_ID")
+        azureClientID = first("AZURE_CLIENT_ID")
+        azureClientSecret = first("AZURE_CLIENT_SECRET")
+        azureAuthorityHost = first("AZURE_AUTHORITY_HOST")
         if let value = first("VERTEXAI_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS") {
             do {
                 googleCredentials = .success(try ServiceAccountKey.load(Secret(value: value, source: "environment"),
@@ -57,6 +70,17 @@ struct CloudDefaults: Sendable {
         }
         let location = deployment?.vertexLocation ?? vertexLocation ?? Self.defaultVertexLocation
         return .success((VertexPlacement(project: project, location: location), credentials))
+    }
+
+    /// The Entra app of an Azure deployment, when tenant, client id and secret are all known
+    /// (the deployment's own keys first, then the environment's).
+    func entra(_ deployment: Deployment?) -> EntraClient? {
+        guard let tenant = deployment?.azureTenantID ?? azureTenantID,
+              let client = deployment?.azureClientID ?? azureClientID,
+              let secret = deployment?.azureClientSecret?.value ?? azureClientSecret else { return nil }
+        var authority = deployment?.azureAuthorityHost ?? azureAuthorityHost ?? Self.defaultAuthorityHost
+        while authority.hasSuffix("/") { authority.removeLast() }
+        return EntraClient(tokenURL: "\(authority)/\(tenant)/oauth2/v2.0/token", clientID: client, clientSecret: secret)
     }
 
     /// Vertex's host for a location (reference 5.1): regional, `global`, or the `us`/`eu` multi-regions.

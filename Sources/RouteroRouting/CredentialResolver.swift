@@ -99,7 +99,8 @@ struct CredentialResolver: Sendable {
         let shared = keys == .standard && Self.trimmed(base) == Self.trimmed(home.baseURL)
         var key = deployment?.apiKey?.value ?? deployment?.azureADToken?.value
         if key == nil && shared { key = home.sharedKey }
-        if key == nil && shared && profile.requiresKey && profile.auth != .none {
+        let entraConfigured = profile.quirks.azureDeployments && cloudDefaults.entra(deployment) != nil
+        if key == nil && shared && profile.requiresKey && profile.auth != .none && !entraConfigured {
             let hint = profile.keyEnv.first.map { "set \($0)" } ?? "set api_key"
             return .failure(.internalError("no API key configured for provider \(profile.id) (\(hint))"))
         }
@@ -117,6 +118,9 @@ struct CredentialResolver: Sendable {
         if profile.quirks.azureDeployments {
             target.apiVersion = deployment?.apiVersion ?? cloudDefaults.azureAPIVersion
             if deployment?.apiKey == nil, deployment?.azureADToken != nil { target.credential = .bearerToken }
+            if deployment?.apiKey == nil, deployment?.azureADToken == nil, let entra = cloudDefaults.entra(deployment) {
+                target.credential = .entraClient(entra)
+            }
         }
         if let vertex {
             target.vertex = vertex.placement

@@ -53,3 +53,12 @@ struct GoogleJWTAssertionTests {
         }
     }
 }
+
+struct EntraGrantTests {
+    @Test func clientCredentialsFormIsEncoded() {
+        let body = String(decoding: OAuthTokenGrant.clientCredentialsBody(clientID: "c 1", clientSecret: "s&=+/é",
+                                                                           scope: OAuthTokenGrant.cognitiveServicesScope), as: UTF8.self)
+        #expect(body == "grant_type=client_credentials&client_id=c%201&client_secret=s%26%3D%2B%2F%C3%A9"
+                + "&scope=https%3A%2F%2Fcognitiveservices.azure.com%2F.default")
+    }
+}

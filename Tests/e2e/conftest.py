@@ -187,6 +187,11 @@ def family_config(mock_port: int, sa_path: str) -> str:
     for family in DROP_PARAMS_FAMILIES:
         dep = family_deployment(family, "echo", mock_port, sa_path)
         lines.append(f"  - {{name: {family}-drop, deployments: [{dep[:-1]}, drop_params: true}}]}}")
+    # Azure with a Microsoft Entra app instead of a key: the token comes from the mock's
+    # /{tenant}/oauth2/v2.0/token (its client secret is the mock key).
+    lines.append(f"  - {{name: azure-entra, deployments: [{{model: azure/mock-echo, "
+                 f"api_base: \"http://127.0.0.1:{mock_port}/azure\", tenant_id: e2e-tenant, client_id: e2e-client, "
+                 f"client_secret: os.environ/MOCK_UPSTREAM_KEY, azure_authority_host: \"http://127.0.0.1:{mock_port}/entra\"}}]}}")
     return "\n".join(lines) + "\n"
 
 

@@ -1099,3 +1099,22 @@ def test_azure_content_filter(clients, mock):
     with pytest.raises(genai_errors.ClientError) as ginfo:
         clients["gemini"].models.generate_content(model="azure-filter", contents="hi")
     assert ginfo.value.code == 400 and ginfo.value.status == "INVALID_ARGUMENT"
+
+
+def test_azure_entra_client_credentials(clients, mock):
+    """An Azure deployment with tenant_id/client_id/client_secret: the gateway fetches an Entra
+    token (client-credentials grant, Azure OpenAI's scope) once, and sends it as a bearer, never
+    the api-key header."""
+    seen = len(mock.calls())
+    for _ in range(3):
+        r = clients["openai"].chat.completions.create(model="azure-entra", messages=[{"role": "user", "content": "Paris"}])
+        assert r.choices[0].message.content == "echo: Paris"
+    calls = mock.calls()[seen:]
+    grants = [c for c in calls if c.get("family") == "entra-token"]
+    azure = [c for c in calls if c.get("family") == "azure"]
+    assert len(grants) == 1 and len(azure) == 3
+    assert grants[0]["path"] == "/entra/e2e-tenant/oauth2/v2.0/token"
+    assert grants[0]["body"]["grant_type"] == "client_credentials" and grants[0]["body"]["client_id"] == "e2e-client"
+    assert grants[0]["body"]["scope"] == "https://cognitiveservices.azure.com/.default"
+    assert all(c["headers"].get("authorization", "").startswith("Bearer ") and "api-key" not in c["headers"] for c in azure)
+    assert len({c["headers"]["authorization"] for c in azure}) == 1

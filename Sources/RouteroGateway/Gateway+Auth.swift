@@ -23,7 +23,13 @@ extension Gateway {
             x.caller = .anonymous
             return
         }
-        guard let presented = presentedKey(x) ?? (queryKey ? Self.queryKey(x.request.query) : nil) else { throw .missingAuth }
+        guard let presented = presentedKey(x) ?? (queryKey ? Self.queryKey(x.request.query) : nil) else {
+            switch x.format.family {
+            case .openAI: throw .missingAuth
+            case .anthropic: throw .missingAuth(hint: "'x-api-key: <key>' (or 'Authorization: Bearer <key>')")
+            case .gemini: throw .missingAuth(hint: "'x-goog-api-key: <key>' (or the key query parameter)")
+            }
+        }
         guard constantTimeEquals(presented, masterKey) else { throw .invalidAuth }
         x.caller = masterIdentity
     }

@@ -67,9 +67,12 @@ extension GatewayError {
     }
 
     /// 401: no API key was sent.
-    public static var missingAuth: Self {
+    public static var missingAuth: Self { missingAuth(hint: "'Authorization: Bearer <key>'") }
+
+    /// 401: no API key was sent; `hint` says where this entry format's SDKs put it.
+    public static func missingAuth(hint: String) -> Self {
         Self(status: 401, type: "invalid_request_error", code: "invalid_api_key",
-             message: "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.")
+             message: "You didn't provide an API key. Send it as \(hint).")
     }
 
     /// 401: the API key sent is not valid for this gateway.

@@ -59,7 +59,7 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
             var out = ensureStarted()
             heldReasoning = nil
             if open != .text { out += closeOpen() + openBlock(.text, ["type": "text", "text": ""]) }
-            return out + delta(openIndex, ["type": "text_delta", "text": .string(text)])
+            return out + textDelta(openIndex, text)
         case .reasoning(let text):
             guard !text.isEmpty else { return [] }
             var out = ensureStarted()
@@ -181,6 +181,15 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
 
     private func stopBlock(_ index: Int) -> [UInt8] {
         Self.event("content_block_stop", ["type": "content_block_stop", "index": JSONValue(index)])
+    }
+
+    /// A `text_delta`, the event a stream is mostly made of, written without building a JSON tree.
+    private func textDelta(_ index: Int, _ text: String) -> [UInt8] {
+        var out = Array("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":\(index),\"delta\":{\"type\":\"text_delta\",\"text\":".utf8)
+        out.reserveCapacity(out.count + text.utf8.count + 8)
+        JSON.writeString(text, into: &out)
+        out += Array("}}\n\n".utf8)
+        return out
     }
 
     private func delta(_ index: Int, _ delta: JSONObject) -> [UInt8] {

@@ -1118,3 +1118,36 @@ def test_azure_entra_client_credentials(clients, mock):
     assert grants[0]["body"]["scope"] == "https://cognitiveservices.azure.com/.default"
     assert all(c["headers"].get("authorization", "").startswith("Bearer ") and "api-key" not in c["headers"] for c in azure)
     assert len({c["headers"]["authorization"] for c in azure}) == 1
+
+
+@pytest.mark.parametrize("outbound", FAMILIES)
+def test_gemini_json_array_stream(family_stack, outbound):
+    """:streamGenerateContent without alt=sse answers a streamed JSON array, as Google does: the
+    whole body parses as one array, the texts join to the answer, the last element carries the
+    finish reason and usage. For the gemini family the mock's own array passes through."""
+    from helpers import raw_request
+    body = {"contents": [{"role": "user", "parts": [{"text": "Paris"}]}]}
+    status, headers, raw = raw_request(family_stack.port, "POST",
+                                       f"/v1beta/models/{outbound}-echo:streamGenerateContent", body,
+                                       headers={"Authorization": None, "x-goog-api-key": MASTER_KEY})
+    assert status == 200, raw[:300]
+    assert headers["content-type"].startswith("application/json")
+    elements = json.loads(raw)
+    assert isinstance(elements, list) and len(elements) >= 2
+    text = "".join(p.get("text", "") for e in elements for c in e.get("candidates", [])
+                   for p in (c.get("content") or {}).get("parts", []))
+    assert text == "echo: Paris"
+    last = elements[-1]
+    assert last["candidates"][0]["finishReason"] == "STOP" and last["usageMetadata"]["totalTokenCount"] > 0
+
+
+@pytest.mark.parametrize("outbound", FAMILIES)
+def test_gemini_json_array_stream_cut_ends_with_error_element(family_stack, outbound):
+    from helpers import raw_request
+    body = {"contents": [{"role": "user", "parts": [{"text": "Paris"}]}]}
+    status, _, raw = raw_request(family_stack.port, "POST", f"/v1beta/models/{outbound}-cut-3:streamGenerateContent",
+                                 body, headers={"Authorization": None, "x-goog-api-key": MASTER_KEY})
+    assert status == 200
+    elements = json.loads(raw)  # still a complete array: the error is its last element
+    assert "error" in elements[-1] and elements[-1]["error"]["code"] >= 500
+    assert all("finishReason" not in c for e in elements[:-1] for c in e.get("candidates", []))

@@ -37,9 +37,7 @@ enum RoutingParser {
     }
 
     static func retries(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
-        let value = try context.int(node, at: path, in: 0...100, expected: "an integer from 0 to 100")
-        context.markNotYetActive(path)
-        return value
+        try context.int(node, at: path, in: 0...100, expected: "an integer from 0 to 100")
     }
 
     static func allowedFails(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
@@ -82,15 +80,12 @@ enum RoutingParser {
                 rules.append(FallbackRule(model: model, fallbacks: try knownNames(targets, at: map.child(model), context: context)))
             }
         }
-        if !rules.isEmpty { context.markNotYetActive(path) }
         return rules
     }
 
     /// A list of model group names (fallback targets, `default_fallbacks`).
     static func modelNames(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> [String] {
-        let names = try knownNames(node, at: path, context: context)
-        if !names.isEmpty { context.markNotYetActive(path) }
-        return names
+        try knownNames(node, at: path, context: context)
     }
 
     private static func knownNames(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> [String] {

@@ -117,7 +117,7 @@ public struct HeaderField: Sendable, Equatable {
 }
 
 /// "If model group X fails, try these groups": one entry of `fallbacks` /
-/// `context_window_fallbacks`. Parsed and validated now; acted on by a later issue.
+/// `context_window_fallbacks`, acted on by the gateway's failover machine.
 public struct FallbackRule: Sendable, Equatable {
     /// The model group the rule applies to.
     public var model: String
@@ -132,8 +132,8 @@ public struct FallbackRule: Sendable, Equatable {
 }
 
 /// Routing policy settings (LiteLLM `router_settings` / `litellm_settings`, native `routing:`).
-/// Only `simple-shuffle` with next-deployment retry is active in this version; everything else is
-/// validated and reported through ``GatewayConfig/notYetActive``.
+/// Active: `simple-shuffle`, `num_retries`, `fallbacks`, `context_window_fallbacks`,
+/// `default_fallbacks`; everything else is validated and reported through ``GatewayConfig/notYetActive``.
 public struct RoutingSettings: Sendable, Equatable {
     /// LiteLLM `routing_strategy`; see ``RoutingSettings/strategies``.
     public var strategy: String = "simple-shuffle"

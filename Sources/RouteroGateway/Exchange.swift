@@ -16,6 +16,8 @@ struct Exchange {
     var caller: CallerIdentity?
     /// Gateways this request already passed through (`x-routero-via`), oldest first.
     var via: [String] = []
+    /// The deployment, provider and attempt number of the attempt under way (response headers).
+    var answeredBy: (deployment: String, provider: String, attempt: Int)?
     /// The entry format of the matched route: errors are written in its shape.
     var format: any ChatFrontEnd = Gateway.openAIFormat
 
@@ -25,9 +27,16 @@ struct Exchange {
         self.requestID = Exchange.incomingRequestID(request) ?? Exchange.newRequestID()
     }
 
-    /// Headers every response carries; the worker's pid only for an authenticated caller.
+    /// Headers every response carries; the worker's pid, and which deployment answered after how
+    /// many attempts, only for an authenticated caller.
     var baseHeaders: [(String, String)] {
-        caller == nil ? [("x-request-id", requestID)] : [("x-request-id", requestID), ("x-routero-worker", workerID)]
+        guard caller != nil else { return [("x-request-id", requestID)] }
+        var headers = [("x-request-id", requestID), ("x-routero-worker", workerID)]
+        if let answeredBy {
+            headers += [("x-routero-deployment", answeredBy.deployment), ("x-routero-provider", answeredBy.provider),
+                        ("x-routero-attempts", String(answeredBy.attempt))]
+        }
+        return headers
     }
 
     mutating func note(_ key: String, _ value: String) { fields.append((key, value)) }

@@ -3,6 +3,8 @@ import RouteroFrontEnds
 import RouteroProviders
 import RouteroRouting
 import RouteroState
+import RouteroSystem
+import Glibc
 
 extension Gateway {
     /// Every chat entry point (OpenAI, Azure, Anthropic, Gemini): parse in the client's format,
@@ -40,9 +42,16 @@ extension Gateway {
             }
         }
 
-        var lastError = GatewayError.internalError("no deployment could be tried")
-        for (index, target) in plan.attempts.enumerated() {
-            x.note("attempt", "\(index + 1):\(target.deploymentID)")
+        var failover = failoverMachine(for: plan)
+        while let step = failover.next(now: Monotonic.now()) {
+            if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
+                x.note("client", "disconnected")
+                x.status = 499
+                return
+            }
+            let target = step.target
+            x.note("attempt", "\(step.attempt):\(target.deploymentID)")
+            x.answeredBy = (target.deploymentID, target.profile.id, step.attempt)
             let outcome = attempt(&x, session: &session, target: target, cacheKey: cacheKey)
             switch outcome {
             case .delivered(let response):
@@ -60,16 +69,38 @@ extension Gateway {
                 x.status = 499
                 return
             case .failed(let error):
-                lastError = error
-                let more = index + 1 < plan.attempts.count
+                failover.failed(error, now: Monotonic.now())
                 Log.info("upstream attempt failed", [
                     ("id", x.requestID), ("deployment", target.deploymentID), ("status", String(error.status)),
-                    ("error", error.code ?? error.type), ("next", more && error.retryable ? "retry" : "give_up"),
+                    ("error", error.code ?? error.type), ("decision", failover.decisions.last ?? ""),
                 ])
-                if !error.retryable || !more { throw error }
             }
         }
-        throw lastError
+        x.answeredBy = nil
+        throw failover.lastError ?? .internalError("no deployment could be tried")
+    }
+
+    /// The failover state machine for `plan`, with the group's configured fallbacks and retries.
+    func failoverMachine(for plan: RoutePlan) -> FailoverMachine {
+        let routing = config.routing
+        let group = plan.group
+        let fallbacks = routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
+        let context = routing.contextWindowFallbacks.first { $0.model == group }?.fallbacks ?? []
+        var policy = RetryPolicy()
+        if let n = routing.numRetries { policy.sameDeploymentRetries = n }
+        let router = self.router
+        return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil ? [] : fallbacks,
+                               contextWindowFallbacks: context, resolve: { try? router.plan(model: $0) })
+    }
+
+    /// Waits `seconds` before a retry, watching the client; false when it left.
+    private func wait(_ seconds: Double, _ x: Exchange) -> Bool {
+        let until = Monotonic.now() + seconds
+        while Monotonic.now() < until {
+            if x.request.clientGone { return false }
+            usleep(UInt32(min(0.05, max(0.001, until - Monotonic.now())) * 1_000_000))
+        }
+        return true
     }
 
     /// The request body as a JSON object, within `server.max_body_bytes`.

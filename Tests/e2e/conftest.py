@@ -35,6 +35,8 @@ MAIN_MODELS = {
     "mock-notchat": {},                    # 200 JSON that is not a chat.completion
     "mock-text": {},                       # 200 text/plain
 }
+# routing.fallbacks of the main config: a group whose only deployment fails falls back to another.
+MAIN_FALLBACKS = {"fb-primary": ["mock-echo"]}
 # Failover groups: name -> the model of the failing order-1 deployment (None: connection refused;
 # provider/model: that provider row, on the mock under /<provider>/v1).
 FAILOVER_GROUPS = {"failover-500": "mock-500", "failover-429": "mock-429", "failover-down": None,
@@ -61,6 +63,8 @@ def main_config(mock_port: int) -> str:
         "  master_key: os.environ/ROUTERO_MASTER_KEY",
         f"cache: {{enabled: true, ttl_seconds: 600, namespace: e2e, max_entry_bytes: {CACHE_MAX_ENTRY_BYTES}}}",
         "allow_unlisted_models: false",
+        "routing:",
+        "  fallbacks: {" + ", ".join(f"{k}: [{', '.join(v)}]" for k, v in MAIN_FALLBACKS.items()) + "}",
         "models:",
     ]
     for name, extra in MAIN_MODELS.items():
@@ -68,6 +72,10 @@ def main_config(mock_port: int) -> str:
         lines += [f"  - name: {name}",
                   f"    deployments: [{{model: openai/{name}, api_base: \"http://127.0.0.1:{mock_port}/v1\", "
                   f"api_key: os.environ/MOCK_UPSTREAM_KEY{keys}}}]"]
+    # A group whose only deployment answers 503: routing.fallbacks sends it to mock-echo.
+    lines += ["  - name: fb-primary",
+              f"    deployments: [{{model: openai/mock-503, api_base: \"http://127.0.0.1:{mock_port}/v1\", "
+              "api_key: os.environ/MOCK_UPSTREAM_KEY}]"]
     # Groups whose first deployment (order 1) fails before answering: the gateway must move on
     # to the next one (order 2) before anything reaches the client.
     for name, first in FAILOVER_GROUPS.items():

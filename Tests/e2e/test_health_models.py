@@ -45,7 +45,7 @@ def test_models_lists_configured_names(client):
     """GET /v1/models returns every configured model group in OpenAI's list shape."""
     models = client.models.list()
     ids = [m.id for m in models.data]
-    assert ids == list(MAIN_MODELS) + list(FAILOVER_GROUPS), "configured names, in file order"
+    assert ids == list(MAIN_MODELS) + ["fb-primary"] + list(FAILOVER_GROUPS), "configured names, in file order"
 
     assert all(m.object == "model" for m in models.data)
 

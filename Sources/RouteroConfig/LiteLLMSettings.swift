@@ -104,7 +104,8 @@ enum LiteLLMSettings {
                 value, at: map.child("context_window_fallbacks"), context: context)
         }
         if let value = map.take("content_policy_fallbacks") {
-            _ = try RoutingParser.fallbacks(value, at: map.child("content_policy_fallbacks"), context: context)
+            routing.contentPolicyFallbacks = try RoutingParser.fallbacks(
+                value, at: map.child("content_policy_fallbacks"), context: context)
         }
         if let value = map.take("default_fallbacks") {
             routing.defaultFallbacks = try RoutingParser.modelNames(value, at: map.child("default_fallbacks"), context: context)

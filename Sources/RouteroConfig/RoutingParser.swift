@@ -25,6 +25,9 @@ enum RoutingParser {
         if let node = map.take("context_window_fallbacks") {
             routing.contextWindowFallbacks = try fallbacks(node, at: map.child("context_window_fallbacks"), context: context)
         }
+        if let node = map.take("content_policy_fallbacks") {
+            routing.contentPolicyFallbacks = try fallbacks(node, at: map.child("content_policy_fallbacks"), context: context)
+        }
         if let node = map.take("default_fallbacks") {
             routing.defaultFallbacks = try modelNames(node, at: map.child("default_fallbacks"), context: context)
         }

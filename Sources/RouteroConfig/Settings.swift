@@ -149,6 +149,8 @@ public struct RoutingSettings: Sendable, Equatable {
     public var fallbacks: [FallbackRule] = []
     /// Group-to-groups fallbacks on context-window errors.
     public var contextWindowFallbacks: [FallbackRule] = []
+    /// Group-to-groups fallbacks on content-policy rejections.
+    public var contentPolicyFallbacks: [FallbackRule] = []
     /// Groups tried for any group without its own fallback rule.
     public var defaultFallbacks: [String] = []
 

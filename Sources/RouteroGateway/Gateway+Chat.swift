@@ -86,11 +86,12 @@ extension Gateway {
         let group = plan.group
         let fallbacks = routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
         let context = routing.contextWindowFallbacks.first { $0.model == group }?.fallbacks ?? []
+        let policyFallbacks = routing.contentPolicyFallbacks.first { $0.model == group }?.fallbacks ?? []
         var policy = RetryPolicy()
         if let n = routing.numRetries { policy.sameDeploymentRetries = n }
         let router = self.router
         return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil ? [] : fallbacks,
-                               contextWindowFallbacks: context, resolve: { try? router.plan(model: $0) })
+                               contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks, resolve: { try? router.plan(model: $0) })
     }
 
     /// Waits `seconds` before a retry, watching the client; false when it left.

@@ -83,6 +83,16 @@ struct FailoverMachineTests {
         }
     }
 
+    @Test func contentPolicyRejectionsGoOnlyToTheirOwnFallbacks() {
+        var m = FailoverMachine(plan: Self.plan(["a", "b"]), fallbacks: ["general"], contentPolicyFallbacks: ["lenient"],
+                                resolve: { ["lenient": ["p1"], "general": ["g1"]][$0].map(Self.plan) }, jitter: { 0.5 })
+        _ = m.next(now: 0)
+        m.failed(Self.error(400, "content_filter", retryable: false), now: 0)
+        #expect(m.next(now: 0)?.target.deploymentID == "p1")
+        m.failed(Self.error(400, "content_filter", retryable: false), now: 0)
+        #expect(m.next(now: 0) == nil)
+    }
+
     @Test func contextWindowErrorsGoToTheLargerModelsOnly() {
         var m = machine(["a", "b"], fallbacks: ["general"], context: ["large"],
                         plans: ["large": ["l1"], "general": ["g1"]])

@@ -5,8 +5,9 @@ public import RouteroProviders
 /// time, it says which deployment to try next and how long to wait first, or that the request is
 /// over. The executor does the I/O; everything here is unit-tested without it.
 ///
-/// Rules (per ``FailureClass``): a content-policy or other client error ends the request; a
-/// context-window error leaves the group for its `context_window_fallbacks`; a timeout or an
+/// Rules (per ``FailureClass``): a client error ends the request; a content-policy rejection or a
+/// context-window error leaves the group for its `content_policy_fallbacks` /
+/// `context_window_fallbacks` (else ends it); a timeout or an
 /// unavailable deployment is not retried; a 5xx or broken connection is retried on the same
 /// deployment after a jittered backoff (other ready deployments go first); a 429 makes its
 /// deployment wait its `Retry-After` (or a backoff) and is retried only if that wait is short.
@@ -42,14 +43,16 @@ public struct FailoverMachine: Sendable {
     /// Why the machine did what it did, one entry per decision, for the request's log.
     public private(set) var decisions: [String] = []
     private let contextWindowFallbacks: [String]
+    private let contentPolicyFallbacks: [String]
 
     /// - Parameters:
     ///   - fallbacks: the group's `fallbacks` (or `default_fallbacks`), tried once the plan is exhausted.
     ///   - contextWindowFallbacks: the group's `context_window_fallbacks`.
+    ///   - contentPolicyFallbacks: the group's `content_policy_fallbacks`.
     ///   - resolve: a group name → its plan (nil when it resolves to nothing).
     ///   - jitter: a random fraction in [0, 1) for backoff (injected so tests are exact).
     public init(plan: RoutePlan, policy: RetryPolicy = RetryPolicy(), fallbacks: [String] = [],
-                contextWindowFallbacks: [String] = [], resolve: @escaping @Sendable (String) -> RoutePlan? = { _ in nil },
+                contextWindowFallbacks: [String] = [], contentPolicyFallbacks: [String] = [], resolve: @escaping @Sendable (String) -> RoutePlan? = { _ in nil },
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.policy = policy
         self.resolve = resolve
@@ -58,6 +61,7 @@ public struct FailoverMachine: Sendable {
         self.seen = Set(plan.attempts.map(\.deploymentID))
         self.fallbackGroups = fallbacks
         self.contextWindowFallbacks = contextWindowFallbacks
+        self.contentPolicyFallbacks = contentPolicyFallbacks
     }
 
     /// The next attempt, or nil when the request is over (``lastError`` says why).
@@ -80,10 +84,16 @@ public struct FailoverMachine: Sendable {
         let id = queue[index].target.deploymentID
         let failure = FailureClass(error)
         switch failure {
-        case .contentPolicy, .badRequest:
+        case .badRequest:
             queue.removeAll()
             fallbacksUsed = true
             decisions.append("\(id): \(error.status) is final")
+        case .contentPolicy:
+            // Another deployment of the same model would refuse too; only a configured other model may not.
+            queue.removeAll()
+            fallbackGroups = contentPolicyFallbacks
+            fallbacksUsed = contentPolicyFallbacks.isEmpty
+            decisions.append("\(id): content policy; \(contentPolicyFallbacks.isEmpty ? "final" : "content_policy_fallbacks")")
         case .contextWindow:
             // Every deployment of this group serves the same model: go to the larger ones.
             queue.removeAll()

@@ -34,6 +34,9 @@ MAIN_MODELS = {
     "mock-huge-2048": {},                  # over server.max_response_bytes
     "mock-notchat": {},                    # 200 JSON that is not a chat.completion
     "mock-text": {},                       # 200 text/plain
+    "mock-once-500": {},                   # failover scenarios "... once": the provider recovers
+    "mock-once-429-2": {},
+    "mock-once-reset": {},
 }
 # routing.fallbacks of the main config: a group whose only deployment fails falls back to another.
 MAIN_FALLBACKS = {"fb-primary": ["mock-echo"]}

@@ -72,6 +72,10 @@ def last_turn(body: dict) -> Turn:
     return Turn(message_text(users[-1]), message_media(users[-1])) if users else Turn()
 
 
+# (model, answer) pairs a mock-once-* fault already hit.
+ONCE_SEEN: set = set()
+
+
 def answer_text(body: dict) -> str:
     """The echo answer: ``"echo: " + text of the last user message`` (+ `` [image ...]`` per image),
     or ``"tool said: ..."`` when the conversation ends with tool messages."""
@@ -283,6 +287,22 @@ class OpenAIChat:
             return await self.ex.reply(problem)
         body = self.call["body"]
         model = self.model_of(body)
+        once = re.fullmatch(r"mock-once-(500|503|reset|429-(\d+))", model or "")
+        if once:
+            # The fault happens to the FIRST request with this model and text, then the model echoes:
+            # failover scenarios 1, 3 and 5 ("... once") need a provider that recovers.
+            key = (model, answer_text(body))
+            if key not in ONCE_SEEN:
+                ONCE_SEEN.add(key)
+                self.call["status"] = 0
+                if once.group(1) == "reset":
+                    self.ex.writer.transport.abort()  # TCP reset before any header
+                    return False
+                if once.group(2):
+                    return await self.ex.reply((429, error_body("Rate limit reached; retry shortly.", "requests",
+                                                                "rate_limit_exceeded"), [("retry-after", once.group(2))]))
+                return await self.ex.reply((int(once.group(1)), error_body("The server had an error.", "server_error")))
+            model = "mock-echo"
         b = behaviour(model)
         await b.delay()
         reply = self.fault(b, model)

@@ -73,6 +73,9 @@ dash-separated tokens; parsing stops at the first unknown token, so version suff
                       contains "blockme", whatever the model)
   mock-filter-out     Azure/OpenAI: two words, then finish_reason content_filter
 OpenAI chat only (unchanged):
+  mock-once-500|503   the FIRST request with this model and text gets the error, later ones echo
+  mock-once-429-<s>   the first gets 429 with ``retry-after: <s>``, later ones echo
+  mock-once-reset     the first has its TCP connection reset before any header, later ones echo
   mock-long-<n>[-<b>] n content chunks 100 ms apart (optionally each padded to <b> bytes)
   mock-huge-<kb>      non-stream answer whose content is <kb> KiB
   mock-idle-<s>       stream: role chunk, then silence for <s> seconds, one chunk, end

@@ -45,3 +45,28 @@ def test_fallback_for_streams_too(client, mock):
     got = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
         model="fb-primary", stream=True, messages=[{"role": "user", "content": text}]) if c.choices)
     assert got == f"echo: {text}"
+
+
+def test_scenario_3_a_500_once_is_retried_on_the_same_provider(client, mock):
+    text = unique("once500")
+    reply = client.chat.completions.create(model="mock-once-500", messages=[{"role": "user", "content": text}])
+    assert reply.choices[0].message.content == f"echo: {text}"
+    assert len(calls(mock, text)) == 2
+
+
+def test_scenario_1_a_429_with_retry_after_2_is_honoured_not_hammered(client, mock):
+    text = unique("once429")
+    reply = client.chat.completions.create(model="mock-once-429-2", messages=[{"role": "user", "content": text}])
+    assert reply.choices[0].message.content == f"echo: {text}"
+    made = calls(mock, text)
+    assert len(made) == 2
+    spacing = made[1]["started_at"] - made[0]["started_at"]
+    print(f"\nmeasured: retry {spacing:.2f} s after a 429 with retry-after: 2")
+    assert spacing >= 1.95  # never sooner than the provider asked
+
+
+def test_scenario_5_a_reset_before_headers_is_retried(client, mock):
+    text = unique("oncereset")
+    reply = client.chat.completions.create(model="mock-once-reset", messages=[{"role": "user", "content": text}])
+    assert reply.choices[0].message.content == f"echo: {text}"
+    assert len(calls(mock, text)) == 2

@@ -3,7 +3,7 @@ public import RouteroCore
 /// The fields of a Google service-account key (`vertex_credentials`) the token grant needs.
 public struct GoogleServiceAccount: Sendable, Equatable {
     public var clientEmail: String
-    /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    /// The private key as PKCS#8 PEM text.
     public var privateKeyPEM: String
     public var privateKeyID: String?
     /// Where the signed assertion is exchanged for an access token.

@@ -532,15 +532,15 @@ struct AnthropicRequestTests {
 
     @Test func base64RoundTripsAndRejectsNonBase64() {
         for text in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "héllo wörld ✓"] {
-            let encoded = AnthropicBase64.encode(Array(text.utf8))
-            #expect(AnthropicBase64.decode(encoded).map { String(decoding: $0, as: UTF8.self) } == text)
+            let encoded = Base64.encode(Array(text.utf8))
+            #expect(Base64.decode(encoded).map { String(decoding: $0, as: UTF8.self) } == text)
         }
-        #expect(AnthropicBase64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
-        #expect(AnthropicBase64.encode(Array("fo".utf8)) == "Zm8=")
-        #expect(AnthropicBase64.decode("Zm8") == Array("fo".utf8))
-        #expect(AnthropicBase64.decode("Zm9v\nYmFy") == Array("foobar".utf8))
-        #expect(AnthropicBase64.decode("Z") == nil)
-        #expect(AnthropicBase64.decode("Zm8=x") == nil)
-        #expect(AnthropicBase64.decode("Zm8*") == nil)
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.decode("Zm8") == Array("fo".utf8))
+        #expect(Base64.decode("Zm9v\nYmFy") == Array("foobar".utf8))
+        #expect(Base64.decode("Z") == nil)
+        #expect(Base64.decode("Zm8=x") == nil)
+        #expect(Base64.decode("Zm8*") == nil)
     }
 }

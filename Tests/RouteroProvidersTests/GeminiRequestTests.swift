@@ -107,10 +107,10 @@ struct GeminiRequestTests {
     }
 
     @Test func urlSafeBase64FromGoogleClientsBecomesStandard() {
-        #expect(Base64Text.standard("ab-_cd") == "ab+/cd==")
-        #expect(Base64Text.standard("iVBORw0KGgo=") == "iVBORw0KGgo=")
-        #expect(Base64Text.standard("abc") == "abc=")
-        #expect(Base64Text.standard("iVBOR") == "iVBOR")
+        #expect(Base64.standard("ab-_cd") == "ab+/cd==")
+        #expect(Base64.standard("iVBORw0KGgo=") == "iVBORw0KGgo=")
+        #expect(Base64.standard("abc") == "abc=")
+        #expect(Base64.standard("iVBOR") == "iVBOR")
     }
 
     @Test func toolResultNameFromTheResultWhenNoCallIsKnown() throws {

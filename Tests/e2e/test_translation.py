@@ -1,5 +1,5 @@
 """Translation beyond the matrix: what the five basic cases of test_translation_matrix.py do not
-reach, and the known translation bugs of other gateways (/work/shared/reference/known-translation-bugs.md).
+reach, and the known translation bugs of other gateways (the shared reference notes, known-translation-bugs.md).
 
 Every case goes through nginx with an official SDK as the client (``openai``, ``openai.AzureOpenAI``,
 ``anthropic``, ``google-genai``) to the strict mocks (mock_openai.py and the family modules), and

@@ -167,7 +167,7 @@ enum AnthropicRequestDecoder {
         case .array(let list): text = list.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
         default: return nil
         }
-        return .file(MediaPart(source: .base64(mediaType: "text/plain", data: AnthropicBase64.encode(Array(text.utf8))),
+        return .file(MediaPart(source: .base64(mediaType: "text/plain", data: Base64.encode(Array(text.utf8))),
                                filename: object["title"]?.stringValue, cacheControl: object["cache_control"]))
     }
 

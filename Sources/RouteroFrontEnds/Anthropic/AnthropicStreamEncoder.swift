@@ -107,8 +107,7 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
     mutating func fail(_ error: GatewayError) -> [UInt8] {
         guard !done else { return [] }
         done = true
-        let body = AnthropicVocabulary.errorBody(error, status: AnthropicVocabulary.clientStatus(for: error))
-        return SSEEvent(event: "error", data: JSON.string(body)).encoded()
+        return AnthropicVocabulary.streamErrorEvent(error)
     }
 
     mutating func close() -> [UInt8] {

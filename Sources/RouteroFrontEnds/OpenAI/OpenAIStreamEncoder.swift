@@ -66,7 +66,7 @@ struct OpenAIStreamEncoder: ChatStreamEncoder {
     mutating func fail(_ error: GatewayError) -> [UInt8] {
         if closed { return [] }
         closed = true
-        return SSEEvent(data: JSON.string(.object(["error": .object(error.errorObject)]))).encoded()
+        return OpenAIVocabulary.streamErrorEvent(error)
     }
 
     mutating func close() -> [UInt8] {

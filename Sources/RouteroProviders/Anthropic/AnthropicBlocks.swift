@@ -55,7 +55,7 @@ package enum AnthropicBlocks {
             canonical = .fileID(source["file_id"]?.stringValue ?? "")
         case "text":
             let text = source["data"]?.stringValue ?? ""
-            canonical = .base64(mediaType: "text/plain", data: AnthropicBase64.encode(Array(text.utf8)))
+            canonical = .base64(mediaType: "text/plain", data: Base64.encode(Array(text.utf8)))
         default:
             return nil
         }
@@ -132,7 +132,7 @@ package enum AnthropicBlocks {
             case "application/pdf":
                 source = ["type": "base64", "media_type": "application/pdf", "data": .string(data)]
             case "text/plain":
-                guard let bytes = AnthropicBase64.decode(data), let text = String(validating: bytes, as: UTF8.self) else {
+                guard let bytes = Base64.decode(data), let text = String(validating: bytes, as: UTF8.self) else {
                     throw .invalidRequest("A text/plain file must be base64-encoded UTF-8 text.", param: "messages")
                 }
                 source = ["type": "text", "media_type": "text/plain", "data": .string(text)]

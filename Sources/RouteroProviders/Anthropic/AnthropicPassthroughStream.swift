@@ -27,8 +27,7 @@ struct AnthropicPassthroughStream: PassthroughStream {
     /// `event: error` with the Anthropic envelope; the error's type follows its status as an Anthropic
     /// client would receive it (the gateway's 503 `overloaded` as 529 `overloaded_error`).
     mutating func fail(_ error: GatewayError) -> [UInt8] {
-        let body = AnthropicVocabulary.errorBody(error, status: AnthropicVocabulary.clientStatus(for: error))
-        return SSEEvent(event: "error", data: JSON.string(body)).encoded()
+        AnthropicVocabulary.streamErrorEvent(error)
     }
 
     private mutating func relay(_ events: [SSEEvent]) -> [UInt8] {

@@ -91,6 +91,13 @@ public enum AnthropicVocabulary {
         ]
     }
 
+    /// `event: error` with the envelope, as an Anthropic client receives it mid-stream (the gateway's
+    /// 503 `overloaded` typed as 529 `overloaded_error`). The relay and the front-end both end
+    /// streams with it.
+    public static func streamErrorEvent(_ error: GatewayError) -> [UInt8] {
+        SSEEvent.json(errorBody(error, status: clientStatus(for: error)), event: "error")
+    }
+
     /// `anthropic-version` for the first-party API (the only version there is).
     public static let apiVersion = "2023-06-01"
 

@@ -87,7 +87,7 @@ package enum GeminiMedia {
     package static func canonicalPart(inlineData: JSONValue?, fileData: JSONValue?) -> ContentPart? {
         if let blob = inlineData?.objectValue, let data = blob["data"]?.stringValue {
             let mime = blob[gemini: "mimeType"]?.stringValue ?? "application/octet-stream"
-            return part(MediaPart(source: .base64(mediaType: mime, data: Base64Text.standard(data)),
+            return part(MediaPart(source: .base64(mediaType: mime, data: Base64.standard(data)),
                                   filename: blob[gemini: "displayName"]?.stringValue), kind: kind(ofMimeType: mime))
         }
         if let file = fileData?.objectValue, let uri = file[gemini: "fileUri"]?.stringValue {

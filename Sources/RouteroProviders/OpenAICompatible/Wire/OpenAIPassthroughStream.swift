@@ -38,7 +38,7 @@ public struct OpenAIPassthroughStream: PassthroughStream {
     }
 
     public mutating func fail(_ error: GatewayError) -> [UInt8] {
-        SSEEvent(data: JSON.string(.object(["error": .object(error.errorObject)]))).encoded()
+        OpenAIVocabulary.streamErrorEvent(error)
     }
 
     private mutating func forward(_ batch: [SSEEvent]) -> [UInt8] {

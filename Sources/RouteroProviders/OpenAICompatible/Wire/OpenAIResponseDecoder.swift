@@ -46,6 +46,12 @@ public enum OpenAIVocabulary {
         return .object(object)
     }
 
+    /// `data: {"error":{...}}`: how an OpenAI stream reports an error after its 200 (the SDKs raise
+    /// on it). The passthrough relay and the translating encoder both end streams with it.
+    public static func streamErrorEvent(_ error: GatewayError) -> [UInt8] {
+        SSEEvent.json(.object(["error": .object(error.errorObject)]))
+    }
+
     /// Reasoning text from OpenAI-compatible servers: `reasoning_content` (DeepSeek, vLLM) or `reasoning`.
     static func reasoningText(_ object: JSONObject) -> String? {
         object["reasoning_content"]?.stringValue ?? object["reasoning"]?.stringValue

@@ -26,19 +26,54 @@ protocol StreamPipe {
 }
 
 /// Same family on both sides: the provider's events, re-framed and repaired, nothing translated.
+///
+/// What the client received is kept as the bytes sent (up to ``recordLimit``) and decoded into a
+/// ``StreamTranscript`` only when asked, so the fast path parses nothing.
 struct PassthroughPipe: StreamPipe {
     var stream: any PassthroughStream
     let keepAliveBytes: [UInt8]
+    /// A decoder for this family's stream, for ``transcript``.
+    let makeDecoder: @Sendable () -> any ChatStreamDecoder
+    private var sent: [UInt8] = []
+    private var sentAll = true
 
-    mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> PipeOutput {
-        PipeOutput(bytes: try stream.feed(bytes))
+    /// The most client bytes kept for the transcript; past it ``transcript`` is nil.
+    static let recordLimit = 1 << 20
+
+    init(stream: any PassthroughStream, keepAliveBytes: [UInt8], makeDecoder: @escaping @Sendable () -> any ChatStreamDecoder) {
+        self.stream = stream
+        self.keepAliveBytes = keepAliveBytes
+        self.makeDecoder = makeDecoder
     }
 
-    mutating func finish() throws(GatewayError) -> (tail: [UInt8], complete: Bool) { stream.finish() }
+    mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> PipeOutput {
+        PipeOutput(bytes: record(try stream.feed(bytes)))
+    }
+
+    mutating func finish() throws(GatewayError) -> (tail: [UInt8], complete: Bool) {
+        let (tail, complete) = stream.finish()
+        return (record(tail), complete)
+    }
+
     mutating func fail(_ error: GatewayError) -> [UInt8] { stream.fail(error) }
     func keepAlive() -> [UInt8] { keepAliveBytes }
     var bufferedBytes: Int { stream.bufferedBytes }
-    var transcript: StreamTranscript? { nil }
+
+    var transcript: StreamTranscript? {
+        guard sentAll else { return nil }
+        var decoder = makeDecoder()
+        var record = StreamTranscript()
+        guard let events = try? decoder.feed(sent) else { return nil }
+        events.forEach { record.apply($0) }
+        return record
+    }
+
+    private mutating func record(_ bytes: [UInt8]) -> [UInt8] {
+        if sentAll {
+            if sent.count + bytes.count <= Self.recordLimit { sent += bytes } else { sentAll = false; sent = [] }
+        }
+        return bytes
+    }
 }
 
 /// Different families: provider bytes → canonical events → client bytes, recording what was sent.

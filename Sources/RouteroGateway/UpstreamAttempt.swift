@@ -93,8 +93,10 @@ extension Gateway {
                 pipe = TranslatingPipe(decoder: adapter.makeStreamDecoder(for: call, target: target),
                                        encoder: session.frontEnd.makeStreamEncoder(for: native))
             } else {
+                let record = ChatCall(model: native.model, messages: [])
                 pipe = PassthroughPipe(stream: adapter.makePassthroughStream(for: native, target: target),
-                                       keepAliveBytes: session.frontEnd.makeStreamEncoder(for: native).keepAlive())
+                                       keepAliveBytes: session.frontEnd.makeStreamEncoder(for: native).keepAlive(),
+                                       makeDecoder: { adapter.makeStreamDecoder(for: record, target: target) })
             }
             let relay = StreamRelay(transfer: transfer, pipe: pipe, provider: provider,
                                     contentType: session.frontEnd.streamContentType(for: native),

@@ -37,6 +37,21 @@ final class RedisConnection: @unchecked Sendable {  // the pool hands it to one 
 
     /// Sends one command and returns its reply. A thrown error means the connection is unusable.
     func run(_ args: [[UInt8]]) throws(RedisError) -> RedisReply {
+        try append(args)
+        return try nextReply()
+    }
+
+    /// Sends every command before reading any reply: one round trip for the lot.
+    func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+        for args in commands { try append(args) }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands { replies.append(try nextReply()) }
+        return replies
+    }
+
+    /// Queues one command in the output buffer (written by the next reply read).
+    private func append(_ args: [[UInt8]]) throws(RedisError) {
         // Raw byte buffers with explicit lengths: keys and values may contain NUL bytes.
         var pointers: [UnsafePointer<CChar>?] = []
         var lengths: [Int] = []
@@ -51,8 +66,15 @@ final class RedisConnection: @unchecked Sendable {  // the pool hands it to one 
             pointers.append(UnsafePointer(p))
             lengths.append(arg.count)
         }
-        let raw = redisCommandArgv(context, Int32(args.count), &pointers, &lengths)
-        guard let raw else {
+        if redisAppendCommandArgv(context, Int32(args.count), &pointers, &lengths) != REDIS_OK {
+            throw RedisError(kind: .connectionLost, message: Self.errorText(context))
+        }
+    }
+
+    /// Flushes what is queued and reads one reply.
+    private func nextReply() throws(RedisError) -> RedisReply {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
             throw RedisError(kind: .connectionLost, message: Self.errorText(context))
         }
         let reply = raw.assumingMemoryBound(to: redisReply.self)

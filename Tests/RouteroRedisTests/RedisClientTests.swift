@@ -20,6 +20,34 @@ struct RedisClientTests {
         #expect(client.check() == nil)
     }
 
+    @Test func scriptsSurviveAFlushedScriptCache() throws {
+        let server = try #require(RedisServerProcess())
+        defer { server.stop() }
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
+        let script = RedisScript(name: "incr-by", source: "return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        #expect(try client.evaluate(script, keys: ["{t}:n"], args: [Array("2".utf8)]) == .integer(2))
+        // Redis forgets every script (as after a restart): NOSCRIPT is absorbed by reloading.
+        #expect(try client.command("SCRIPT", "FLUSH") == .status("OK"))
+        #expect(try client.evaluate(script, keys: ["{t}:n"], args: [Array("3".utf8)]) == .integer(5))
+        // A script error is a reply, not a thrown transport error.
+        let broken = RedisScript(name: "broken", source: "return redis.call('NOSUCH')")
+        if case .error = try client.evaluate(broken, keys: [], args: []) {} else { Issue.record("expected an error reply") }
+    }
+
+    @Test func pipelineAnswersInOrderInOneRoundTrip() throws {
+        let server = try #require(RedisServerProcess())
+        defer { server.stop() }
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
+        let replies = try client.pipeline([["SET", "p", "1"], ["INCR", "p"], ["NOSUCH"], ["GET", "p"]]
+            .map { $0.map { Array($0.utf8) } })
+        #expect(replies.count == 4)
+        #expect(replies[0] == .status("OK"))
+        #expect(replies[1] == .integer(2))
+        if case .error = replies[2] {} else { Issue.record("expected an error reply for NOSUCH") }
+        #expect(replies[3] == .string(Array("2".utf8)))
+        #expect(try client.command("PING") == .status("PONG"))  // the connection is still in sync
+    }
+
     @Test func downRedisFailsFastThroughTheBreaker() throws {
         let port = RedisServerProcess.freePort()  // nothing listens here
         let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: port), retryIntervalSeconds: 5)

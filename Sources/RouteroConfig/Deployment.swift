@@ -79,6 +79,10 @@ public struct Deployment: Sendable, Equatable {
     public var timeoutSeconds: Double?
     /// Timeout for streaming requests until the upstream answers (`stream_timeout`, seconds).
     public var streamTimeoutSeconds: Double?
+    /// Price per input / output token in USD (`input_cost_per_token`, `output_cost_per_token` in
+    /// `litellm_params` or `model_info`), for `cost-based-routing`.
+    public var inputCostPerToken: Double?
+    public var outputCostPerToken: Double?
     /// `max_retries` (not yet active).
     public var maxRetries: Int?
     /// `extra_headers`, sent with every request to this deployment.

@@ -30,6 +30,7 @@ enum DeploymentParser {
         }
         try readEndpoint(&map, into: &deployment, context: context)
         try readLimits(&map, into: &deployment, context: context)
+        try readPrices(&map, into: &deployment, context: context)
         for (key, value) in map.takeRemaining() {
             deployment.extraParams.append(ConfigEntry(key: key, value: YAMLText.value(value)))
             context.warn(map.child(key), "not used by Routero yet; kept", line: value.mark?.line)
@@ -125,6 +126,19 @@ enum DeploymentParser {
             deployment.maxRetries = try context.int(node, at: map.child("max_retries"), in: 0...100,
                                                     expected: "an integer from 0 to 100")
             context.markNotYetActive(map.child("max_retries"))
+        }
+    }
+
+    /// `input_cost_per_token` / `output_cost_per_token` (USD, ≥ 0), read from `litellm_params`
+    /// and, for LiteLLM files, from `model_info` (where LiteLLM's cost map keeps them).
+    static func readPrices(_ map: inout YAMLMap, into deployment: inout Deployment,
+                           context: ConfigContext) throws(ConfigError)
+    {
+        if let node = map.take("input_cost_per_token") {
+            deployment.inputCostPerToken = try context.number(node, at: map.child("input_cost_per_token"), allowZero: true)
+        }
+        if let node = map.take("output_cost_per_token") {
+            deployment.outputCostPerToken = try context.number(node, at: map.child("output_cost_per_token"), allowZero: true)
         }
     }
 

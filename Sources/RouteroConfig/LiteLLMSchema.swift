@@ -94,15 +94,20 @@ enum LiteLLMSchema {
             }()
             var id = "\(name)#\(groups[groupIndex].deployments.count)"
             var info: [ConfigEntry] = []
+            // model_info prices, applied unless litellm_params sets its own.
+            var prices = Deployment(id: "", sourcePath: path, model: "")
             if let infoNode = entry.take("model_info") {
                 var infoMap = try YAMLMap(infoNode, path: entry.child("model_info"))
                 if let idNode = infoMap.take("id") { id = try context.string(idNode, at: infoMap.child("id"), resolveEnv: false) }
+                try DeploymentParser.readPrices(&infoMap, into: &prices, context: context)
                 // model_info is free-form metadata in LiteLLM (costs, mode, base_model): keep it.
                 info = infoMap.takeRemaining().map { ConfigEntry(key: $0.key, value: YAMLText.value($0.value)) }
             }
             var params = try YAMLMap(paramsNode, path: entry.child("litellm_params"))
             var deployment = try DeploymentParser.parse(&params, group: name, id: id, sourcePath: path, context: context)
             deployment.modelInfo = info
+            deployment.inputCostPerToken = deployment.inputCostPerToken ?? prices.inputCostPerToken
+            deployment.outputCostPerToken = deployment.outputCostPerToken ?? prices.outputCostPerToken
             groups[groupIndex].deployments.append(deployment)
             entry.warnUnknown(in: context, "not used by Routero; ignored")
         }

@@ -73,15 +73,18 @@ enum LiteLLMSettings {
             config.routing.enablePreCallChecks = try RoutingParser.preCallChecks(
                 value, at: map.child("enable_pre_call_checks"), context: context)
         }
-        if let value = map.take("disable_cooldowns"), try context.bool(value, at: map.child("disable_cooldowns")) {
-            context.markNotYetActive(map.child("disable_cooldowns"))
+        if let value = map.take("disable_cooldowns") {
+            config.routing.disableCooldowns = try context.bool(value, at: map.child("disable_cooldowns"))
+        }
+        if let value = map.take("routing_strategy_args") {
+            try RoutingParser.strategyArgs(value, at: map.child("routing_strategy_args"), into: &config.routing, context: context)
         }
         if let value = map.take("max_fallbacks") {
             _ = try context.int(value, at: map.child("max_fallbacks"), in: 0...100, expected: "an integer from 0 to 100")
             context.markNotYetActive(map.child("max_fallbacks"))
         }
         // Policy mappings whose inner shape belongs to later issues: require a mapping for now.
-        for key in ["routing_strategy_args", "retry_policy", "allowed_fails_policy", "model_group_alias"] {
+        for key in ["retry_policy", "allowed_fails_policy", "model_group_alias"] {
             if let value = map.take(key) {
                 _ = try YAMLMap(value, path: map.child(key))
                 context.markNotYetActive(map.child(key))

@@ -41,6 +41,7 @@ enum NativeSchema {
             try RoutingParser.parseNative(&map, into: &config.routing, context: context)
             map.warnUnknown(in: context)
         }
+        if let node = top.take("policies") { config.routing.policies = try RoutingParser.policies(node, context: context) }
         top.warnUnknown(in: context)
         return config
     }

@@ -1,8 +1,9 @@
 import Yams
 
 /// Routing-policy keys shared by LiteLLM's `router_settings` / `litellm_settings` and the native
-/// `routing:` section. Everything here except `simple-shuffle` is implemented by later issues,
-/// so each key that is set is validated and recorded as not yet active.
+/// `routing:` section, and the native `policies:` section. Active: every strategy except
+/// `usage-based-routing(-v2)`, cooldowns, retries and fallbacks; `enable_pre_call_checks` is
+/// validated and recorded as not yet active.
 enum RoutingParser {
     /// Native `routing:` keys.
     static func parseNative(_ map: inout YAMLMap, into routing: inout RoutingSettings,
@@ -17,6 +18,12 @@ enum RoutingParser {
         }
         if let node = map.take("cooldown_seconds") {
             routing.cooldownSeconds = try cooldown(node, at: map.child("cooldown_seconds"), context: context)
+        }
+        if let node = map.take("disable_cooldowns") {
+            routing.disableCooldowns = try context.bool(node, at: map.child("disable_cooldowns"))
+        }
+        if let node = map.take("latency_buffer") {
+            routing.latencyBuffer = try latencyBuffer(node, at: map.child("latency_buffer"), context: context)
         }
         if let node = map.take("enable_pre_call_checks") {
             routing.enablePreCallChecks = try preCallChecks(node, at: map.child("enable_pre_call_checks"), context: context)
@@ -35,7 +42,9 @@ enum RoutingParser {
 
     static func strategy(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> String {
         let value = try context.choice(node, at: path, from: RoutingSettings.strategies)
-        if value != "simple-shuffle" { context.markNotYetActive(path) }
+        // usage-based routing reads the rpm/tpm counters of the rate-limit work; until then it
+        // routes like simple-shuffle.
+        if value.hasPrefix("usage-based") { context.markNotYetActive(path) }
         return value
     }
 
@@ -44,15 +53,68 @@ enum RoutingParser {
     }
 
     static func allowedFails(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {
-        let value = try context.int(node, at: path, in: 0...Int.max, expected: "a non-negative integer")
-        context.markNotYetActive(path)
+        try context.int(node, at: path, in: 0...Int.max, expected: "a non-negative integer")
+    }
+
+    /// `cooldown_seconds` / `cooldown_time`; 0 turns cooldowns off.
+    static func cooldown(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Double {
+        try context.seconds(node, at: path, allowZero: true)
+    }
+
+    /// A fraction ≥ 0 (0.5 = within 50 % of the fastest).
+    static func latencyBuffer(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Double {
+        let value = try context.number(node, at: path, allowZero: true)
+        guard value <= 100 else {
+            throw ConfigError(keyPath: path, message: "expected a fraction from 0 to 100, got \(value)", line: node.mark?.line)
+        }
         return value
     }
 
-    static func cooldown(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Double {
-        let value = try context.seconds(node, at: path, allowZero: true)
-        context.markNotYetActive(path)
-        return value
+    /// LiteLLM `routing_strategy_args`: `lowest_latency_buffer` is used; other arguments belong to
+    /// strategies or settings Routero does not have and are warned about.
+    static func strategyArgs(_ node: Node, at path: String, into routing: inout RoutingSettings,
+                             context: ConfigContext) throws(ConfigError)
+    {
+        var map = try YAMLMap(node, path: path)
+        if let value = map.take("lowest_latency_buffer") {
+            routing.latencyBuffer = try latencyBuffer(value, at: map.child("lowest_latency_buffer"), context: context)
+        }
+        map.warnUnknown(in: context, "not used by Routero; ignored")
+    }
+
+    /// Native `policies:` (a mapping of model name → `{strategy, groups}`), validated against the
+    /// configured groups: every group must exist and be a plain (non-wildcard) name, and a policy
+    /// may not reuse a group's name.
+    static func policies(_ node: Node, context: ConfigContext) throws(ConfigError) -> [RoutingPolicy] {
+        let map = try YAMLMap(node, path: "policies")
+        var result: [RoutingPolicy] = []
+        for (name, value) in map.entries {
+            var entry = try YAMLMap(value, path: map.child(name))
+            if context.groupNames.contains(name) {
+                throw ConfigError(keyPath: map.child(name), message: "\"\(name)\" is already a model group name",
+                                  line: value.mark?.line)
+            }
+            guard let strategyNode = entry.take("strategy") else {
+                throw ConfigError(keyPath: entry.child("strategy"), message: "required key is missing", line: entry.line)
+            }
+            let strategy = try Self.strategy(strategyNode, at: entry.child("strategy"), context: context)
+            guard let groupsNode = entry.take("groups") else {
+                throw ConfigError(keyPath: entry.child("groups"), message: "required key is missing", line: entry.line)
+            }
+            let groups = try context.stringList(groupsNode, at: entry.child("groups"))
+            guard !groups.isEmpty else {
+                throw ConfigError(keyPath: entry.child("groups"), message: "expected at least one model group",
+                                  line: groupsNode.mark?.line)
+            }
+            for (index, group) in groups.enumerated() where !context.groupNames.contains(group) || group.contains("*") {
+                throw ConfigError(keyPath: "\(entry.child("groups"))[\(index)]",
+                                  message: "\"\(group)\" is not a configured (non-wildcard) model group",
+                                  line: groupsNode.sequence?[index].mark?.line)
+            }
+            entry.warnUnknown(in: context)
+            result.append(RoutingPolicy(name: name, strategy: strategy, groups: groups))
+        }
+        return result
     }
 
     static func preCallChecks(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Bool {

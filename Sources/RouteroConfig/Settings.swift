@@ -132,17 +132,23 @@ public struct FallbackRule: Sendable, Equatable {
 }
 
 /// Routing policy settings (LiteLLM `router_settings` / `litellm_settings`, native `routing:`).
-/// Active: `simple-shuffle`, `num_retries`, `fallbacks`, `context_window_fallbacks`,
-/// `default_fallbacks`; everything else is validated and reported through ``GatewayConfig/notYetActive``.
+/// Active: every strategy but `usage-based-routing(-v2)`, cooldowns (`allowed_fails`,
+/// `cooldown_seconds`, `disable_cooldowns`), `num_retries` and every kind of fallback; the rest is
+/// validated and reported through ``GatewayConfig/notYetActive``.
 public struct RoutingSettings: Sendable, Equatable {
     /// LiteLLM `routing_strategy`; see ``RoutingSettings/strategies``.
     public var strategy: String = "simple-shuffle"
     /// Retries of a failed request (beyond trying the next deployment of the group).
     public var numRetries: Int?
-    /// Failures per minute before a deployment is cooled down.
+    /// Failures per minute a deployment may have before it is cooled down (LiteLLM's default 3).
     public var allowedFails: Int?
-    /// How long a failing deployment is cooled down.
+    /// How long a failing deployment is cooled down (LiteLLM `cooldown_time`, default 5 s).
     public var cooldownSeconds: Double?
+    /// LiteLLM `disable_cooldowns`: never cool a deployment down.
+    public var disableCooldowns: Bool = false
+    /// `latency-based-routing`: deployments whose latency is within this fraction of the fastest
+    /// one count as equally fast (LiteLLM `routing_strategy_args.lowest_latency_buffer`).
+    public var latencyBuffer: Double = 0
     /// Whether to check context windows / limits before calling a deployment.
     public var enablePreCallChecks: Bool = false
     /// Group-to-groups fallbacks on errors.
@@ -153,6 +159,12 @@ public struct RoutingSettings: Sendable, Equatable {
     public var contentPolicyFallbacks: [FallbackRule] = []
     /// Groups tried for any group without its own fallback rule.
     public var defaultFallbacks: [String] = []
+    /// Native `policies:`: model names (`smart/fast`) that route over several groups with a strategy.
+    public var policies: [RoutingPolicy] = []
+
+    /// Cooldown defaults, as LiteLLM's Router has them.
+    public static let defaultAllowedFails = 3
+    public static let defaultCooldownSeconds = 5.0
 
     /// The routing strategies LiteLLM documents; anything else is a configuration error.
     public static let strategies = [
@@ -162,4 +174,21 @@ public struct RoutingSettings: Sendable, Equatable {
 
     /// Settings with every default.
     public init() {}
+}
+
+/// A native `policies:` entry: a model name clients send (`smart/fast`) that routes over the
+/// deployments of several configured groups with one strategy.
+public struct RoutingPolicy: Sendable, Equatable {
+    /// The model name (must not also be a group).
+    public var name: String
+    /// One of ``RoutingSettings/strategies``.
+    public var strategy: String
+    /// Configured (non-wildcard) group names whose deployments the policy pools.
+    public var groups: [String]
+
+    public init(name: String, strategy: String, groups: [String]) {
+        self.name = name
+        self.strategy = strategy
+        self.groups = groups
+    }
 }

@@ -19,14 +19,21 @@ extension ModelRouter {
     ///   deployments all lack keys / base URLs.
     public func plan(model: String, using rng: inout some RandomNumberGenerator) throws(GatewayError) -> RoutePlan {
         if let group = exactGroups[model] {
-            let targets = try targets(for: group, captures: [], using: &rng)
-            return RoutePlan(routeKey: "group:\(group.name)", requestedModel: model, group: group.name, attempts: targets)
+            let planned = try targets(for: [group], captures: [], wildcard: false, using: &rng)
+            return RoutePlan(routeKey: "group:\(group.name)", requestedModel: model, group: group.name,
+                             attempts: planned.map(\.0), details: planned.map(\.1), strategy: strategy)
+        }
+        if let policy = policies[model] {
+            let planned = try targets(for: policy.groups.compactMap { exactGroups[$0] }, captures: [], wildcard: false,
+                                      using: &rng)
+            return RoutePlan(routeKey: "policy:\(policy.name)", requestedModel: model, group: policy.name,
+                             attempts: planned.map(\.0), details: planned.map(\.1), strategy: policy.strategy)
         }
         for group in wildcardGroups {
             guard let captures = ModelGroup.captures(pattern: group.name, model: model) else { continue }
-            let targets = try targets(for: group, captures: captures, using: &rng)
+            let planned = try targets(for: [group], captures: captures, wildcard: true, using: &rng)
             return RoutePlan(routeKey: "group:\(group.name):\(model)", requestedModel: model, group: group.name,
-                             attempts: targets)
+                             attempts: planned.map(\.0), details: planned.map(\.1), strategy: strategy)
         }
         guard allowUnlisted else { throw .modelNotFound(model) }
         let target = try directTarget(model)
@@ -61,29 +68,43 @@ extension ModelRouter {
         }
     }
 
-    /// The group's usable deployments in attempt order, with wildcard captures substituted.
-    private func targets(for group: GroupRoute, captures: [String],
-                         using rng: inout some RandomNumberGenerator) throws(GatewayError) -> [UpstreamTarget]
+    /// The usable deployments of `groups` (one group, or a policy's pool) in attempt order, with
+    /// wildcard captures substituted, each with its shared-state key, tier and price.
+    private func targets(for groups: [GroupRoute], captures: [String], wildcard: Bool,
+                         using rng: inout some RandomNumberGenerator) throws(GatewayError) -> [(UpstreamTarget, AttemptDetail)]
     {
-        var firstFailure = group.failure
-        var targets: [UpstreamTarget] = []
-        let ordered = DeploymentSelection.attemptOrder(group.candidates.map(\.deployment), using: &rng)
+        var firstFailure = groups.lazy.compactMap(\.failure).first
+        var targets: [(UpstreamTarget, AttemptDetail)] = []
+        let pool = groups.flatMap { group in group.candidates.map { (group.name, $0) } }
+        let ordered = DeploymentSelection.attemptOrder(pool.map(\.1.deployment), using: &rng)
         for index in ordered {
-            let candidate = group.candidates[index]
-            if var target = candidate.target {
-                target.model = Self.substitute(captures, into: target.model)
-                targets.append(target)
-                continue
+            let (scope, candidate) = pool[index]
+            let target: UpstreamTarget
+            if var resolved = candidate.target {
+                resolved.model = Self.substitute(captures, into: resolved.model)
+                target = resolved
+            } else {
+                switch dynamicTarget(candidate.deployment, captures: captures) {
+                case .success(let resolved): target = resolved
+                case .failure(let error): firstFailure = firstFailure ?? error; continue
+                }
             }
-            switch dynamicTarget(candidate.deployment, captures: captures) {
-            case .success(let target): targets.append(target)
-            case .failure(let error): firstFailure = firstFailure ?? error
-            }
+            targets.append((target, Self.detail(scope: scope, deployment: candidate.deployment, target: target,
+                                                wildcard: wildcard)))
         }
         guard !targets.isEmpty else {
-            throw firstFailure ?? .modelNotFound(group.name)
+            throw firstFailure ?? .modelNotFound(groups.first?.name ?? "")
         }
         return targets
+    }
+
+    /// The shared-state key (wildcard groups key by the resolved model too), tier and price.
+    static func detail(scope: String, deployment: Deployment, target: UpstreamTarget, wildcard: Bool) -> AttemptDetail {
+        let configured = deployment.inputCostPerToken != nil || deployment.outputCostPerToken != nil
+        let cost = configured ? (deployment.inputCostPerToken ?? 0) + (deployment.outputCostPerToken ?? 0)
+            : PriceTable.costPerToken(model: target.model)
+        let id = wildcard ? "\(target.deploymentID)@\(target.model)" : target.deploymentID
+        return AttemptDetail(key: DeploymentKey(scope: scope, id: id), tier: deployment.order ?? Int.max, costPerToken: cost)
     }
 
     /// A deployment whose provider comes from the request (`model: "*"`): substitute, then

@@ -6,11 +6,12 @@ import RouteroProviders
 ///
 /// Resolution order in ``plan(model:using:)``:
 /// 1. a configured model group with exactly that name;
-/// 2. wildcard groups (`openai/*`, `*`), most specific (longest literal prefix) first; the text
+/// 2. a `policies:` entry (`smart/fast`): the deployments of its groups, pooled, with its strategy;
+/// 3. wildcard groups (`openai/*`, `*`), most specific (longest literal prefix) first; the text
 ///    matched by each `*` replaces the corresponding `*` of the deployment's `model`;
-/// 3. when unlisted models are allowed: `provider/model` with a catalog provider, then a bare
+/// 4. when unlisted models are allowed: `provider/model` with a catalog provider, then a bare
 ///    name whose provider can be inferred (`gpt-4o` → openai);
-/// 4. otherwise 404 `model_not_found`.
+/// 5. otherwise 404 `model_not_found`.
 public struct ModelRouter: Sendable {
     /// One usable deployment of a group.
     struct Candidate: Sendable {
@@ -35,6 +36,10 @@ public struct ModelRouter: Sendable {
     let listed: [String]
     let allowUnlisted: Bool
     let credentials: CredentialResolver
+    /// `routing.strategy` for groups; policies carry their own.
+    let strategy: RoutingStrategy
+    /// `policies:` entries by model name.
+    let policies: [String: (name: String, groups: [String], strategy: RoutingStrategy)]
 
     /// Start-up warnings (skipped deployments, missing keys, unknown `providers:` entries), one
     /// line each with the key path; the worker logs them.
@@ -77,7 +82,13 @@ public struct ModelRouter: Sendable {
         }
         self.exactGroups = exact
         self.wildcardGroups = wildcards.sorted(by: Self.moreSpecific)
-        self.listed = config.modelGroups.filter { !$0.isWildcard }.map(\.name)
+        self.listed = config.modelGroups.filter { !$0.isWildcard }.map(\.name) + config.routing.policies.map(\.name)
+        self.strategy = RoutingStrategy(configName: config.routing.strategy)
+        var policies: [String: (name: String, groups: [String], strategy: RoutingStrategy)] = [:]
+        for policy in config.routing.policies {
+            policies[policy.name] = (policy.name, policy.groups, RoutingStrategy(configName: policy.strategy))
+        }
+        self.policies = policies
         self.allowUnlisted = config.allowUnlistedModels
         self.credentials = credentials
         self.warnings = warnings

@@ -55,8 +55,8 @@ let package = Package(
         .target(name: "RouteroCurl", dependencies: ["CCurl", "RouteroSystem"], swiftSettings: strict),
         .target(name: "RouteroRedis", dependencies: ["CHiredis", "RouteroSystem"], swiftSettings: strict),
 
-        // Shared state over Redis: the response cache.
-        .target(name: "RouteroState", dependencies: ["RouteroCore", "RouteroRedis"],
+        // Shared state over Redis: the response cache, tokens, routing state (cooldowns, leases, latency).
+        .target(name: "RouteroState", dependencies: ["RouteroCore", "RouteroRedis", "RouteroRouting", "RouteroSystem"],
                 swiftSettings: strict),
         // HTTP semantics on top of FastCGI: endpoints, auth, executor, SSE relay.
         .target(name: "RouteroGateway",
@@ -89,7 +89,8 @@ let package = Package(
                     dependencies: ["RouteroGateway", "RouteroConfig", "RouteroCore", "RouteroFastCGI", "RouteroSystem",
                                    "RouteroTestSupport"]),
         .testTarget(name: "RouteroStateTests",
-                    dependencies: ["RouteroState", "RouteroCore", "RouteroRedis", "RouteroTestSupport"]),
+                    dependencies: ["RouteroState", "RouteroCore", "RouteroRedis", "RouteroRouting", "RouteroSystem",
+                                   "RouteroTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

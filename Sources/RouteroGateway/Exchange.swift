@@ -18,6 +18,9 @@ struct Exchange {
     var via: [String] = []
     /// The deployment, provider and attempt number of the attempt under way (response headers).
     var answeredBy: (deployment: String, provider: String, attempt: Int)?
+    /// When the current attempt's stream first wrote to the client (its time to first token, for
+    /// latency-based routing); reset per attempt.
+    var firstByteAt: Double?
     /// The entry format of the matched route: errors are written in its shape.
     var format: any ChatFrontEnd = Gateway.openAIFormat
 

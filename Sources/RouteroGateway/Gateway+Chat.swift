@@ -42,7 +42,8 @@ extension Gateway {
             }
         }
 
-        var failover = failoverMachine(for: plan)
+        let routing = routeRequest(plan, stream: native.stream, x: &x)
+        var failover = routing.failover(failoverMachine(for: routing.plan, resolve: routing.resolveFallback))
         while let step = failover.next(now: Monotonic.now()) {
             if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
                 x.note("client", "disconnected")
@@ -52,7 +53,9 @@ extension Gateway {
             let target = step.target
             x.note("attempt", "\(step.attempt):\(target.deploymentID)")
             x.answeredBy = (target.deploymentID, target.profile.id, step.attempt)
+            let ticket = routing.begin(target)
             let outcome = attempt(&x, session: &session, target: target, cacheKey: cacheKey)
+            routing.end(ticket, outcome, &x)
             switch outcome {
             case .delivered(let response):
                 if let cacheKey, let cache, let response,
@@ -81,7 +84,7 @@ extension Gateway {
     }
 
     /// The failover state machine for `plan`, with the group's configured fallbacks and retries.
-    func failoverMachine(for plan: RoutePlan) -> FailoverMachine {
+    func failoverMachine(for plan: RoutePlan, resolve: (@Sendable (String) -> RoutePlan?)? = nil) -> FailoverMachine {
         let routing = config.routing
         let group = plan.group
         let fallbacks = routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
@@ -91,7 +94,8 @@ extension Gateway {
         if let n = routing.numRetries { policy.sameDeploymentRetries = n }
         let router = self.router
         return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil ? [] : fallbacks,
-                               contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks, resolve: { try? router.plan(model: $0) })
+                               contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks,
+                               resolve: resolve ?? { try? router.plan(model: $0) })
     }
 
     /// Waits `seconds` before a retry, watching the client; false when it left.

@@ -39,6 +39,7 @@ struct StreamRelay {
             if bytes.isEmpty { return true }
             writes += 1
             lastWrite = Monotonic.now()
+            if x.firstByteAt == nil { x.firstByteAt = lastWrite }
             return x.request.write(bytes)
         }
 

@@ -67,6 +67,12 @@ class MockUpstream:
         """Calls whose request body mentions ``text`` (tests put a unique marker in the prompt)."""
         return [c for c in self.calls() if text in json.dumps(c.get("body"), ensure_ascii=False)]
 
+    def switch(self, name: str, status: int | None) -> None:
+        """Make ``mock-switch-<name>`` answer ``status`` (None: healthy again)."""
+        req = urllib.request.Request(self.base + "/_mock/switch", method="POST",
+                                     data=json.dumps({"name": name, "status": status}).encode())
+        urllib.request.urlopen(req, timeout=5).read()
+
     def reset(self) -> None:
         req = urllib.request.Request(self.base + "/_mock/reset", method="POST", data=b"")
         urllib.request.urlopen(req, timeout=5).read()

@@ -287,6 +287,16 @@ class OpenAIChat:
             return await self.ex.reply(problem)
         body = self.call["body"]
         model = self.model_of(body)
+        switch = re.fullmatch(r"mock-switch-([a-z0-9]+)", model or "")
+        if switch:
+            # A provider that fails while its switch (POST /_mock/switch) is set, then recovers:
+            # failover scenario 15 and shared cooldowns need a fault that tests turn on and off.
+            status = self.mock.switches.get(switch.group(1))
+            if status == 429:
+                return await self.ex.reply((429, error_body("Rate limit reached.", "requests", "rate_limit_exceeded")))
+            if status:
+                return await self.ex.reply((status, error_body("The server is unavailable.", "server_error")))
+            model = "mock-echo"
         once = re.fullmatch(r"mock-once-(500|503|reset|429-(\d+))", model or "")
         if once:
             # The fault happens to the FIRST request with this model and text, then the model echoes:

@@ -76,6 +76,9 @@ OpenAI chat only (unchanged):
   mock-once-500|503   the FIRST request with this model and text gets the error, later ones echo
   mock-once-429-<s>   the first gets 429 with ``retry-after: <s>``, later ones echo
   mock-once-reset     the first has its TCP connection reset before any header, later ones echo
+  mock-switch-<name>  while switch <name> is set (POST /_mock/switch {"name", "status"}) the answer is
+                      that status (429 without retry-after, others a server_error body); unset
+                      (status null or 0) it echoes
   mock-long-<n>[-<b>] n content chunks 100 ms apart (optionally each padded to <b> bytes)
   mock-huge-<kb>      non-stream answer whose content is <kb> KiB
   mock-idle-<s>       stream: role chunk, then silence for <s> seconds, one chunk, end
@@ -118,6 +121,7 @@ connection (serial number of the TCP connection); token grants add ``jwt`` {head
 ``grant`` ("issued" or the OAuth error code).
 
 Control API (not recorded): ``GET /_mock/calls``, ``POST /_mock/reset`` (clears the calls),
+``POST /_mock/switch`` (``{"name", "status"}``: sets or clears a mock-switch-<name> fault),
 ``GET /_mock/health``, ``POST /_mock/google/service-accounts`` (JSON ``{"public_key_pem",
 "client_email"?, "private_key_id"?, "expires_in"?}``: registers a service account's public key
 for the token endpoint, see google_sa.py), ``POST /_mock/expire-tokens`` (every issued Google and
@@ -162,6 +166,7 @@ class Mock:
         self.google_accounts: list[dict] = []     # registered service-account public keys
         self.google_tokens: dict[str, float] = {}  # access token -> expiry (epoch seconds)
         self.azure_tokens: dict[str, float] = {}
+        self.switches: dict[str, int] = {}          # mock-switch-<name> -> status while failing
 
     # -- connection loop --------------------------------------------------------------------
 
@@ -214,6 +219,10 @@ class Mock:
                 await send_json(writer, 400, {"error": f"bad service account: {exc!r}"}, keep)
             else:
                 await send_json(writer, 200, stored, keep)
+        elif req.path == "/_mock/switch" and req.method == "POST":
+            body = json.loads(req.body or b"{}")
+            self.switches[str(body["name"])] = int(body.get("status") or 0)
+            await send_json(writer, 200, {"switches": self.switches}, keep)
         elif req.path == "/_mock/expire-tokens" and req.method == "POST":
             for store in (self.google_tokens, self.azure_tokens):
                 for token in store:

@@ -53,10 +53,11 @@ public enum RoutingStrategy: String, Sendable, CaseIterable {
                 guard let key else { return -1 }
                 return key <= bound ? 0 : key
             }
-            order.sort { bucketed[$0] < bucketed[$1] }  // stable in the standard library since Swift 5
+            // Ties keep their shuffle position (index as the second key: a stable sort by contract).
+            order.sort { (bucketed[$0], $0) < (bucketed[$1], $1) }
         case .leastBusy, .cost:
             // Unknown prices rank last: an unpriced deployment is not assumed to be cheap.
-            order.sort { (keys[$0] ?? .infinity) < (keys[$1] ?? .infinity) }
+            order.sort { (keys[$0] ?? .infinity, $0) < (keys[$1] ?? .infinity, $1) }
         }
         return order
     }

@@ -180,7 +180,7 @@ final class LeaseRefresher: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         _ = NativeThread.detach(stackBytes: 256 << 10) { [weak self] in
             while let refresher = self {
-                usleep(UInt32(RoutingStateTiming.leaseMs / 3) * 1000)
+                sleep(UInt32(RoutingStateTiming.leaseMs / 3000))
                 state.refresh(refresher.live.withLock { Array($0.values) })
             }
         }

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from helpers import MASTER_KEY, Stack, raw_request, chat_body, unique
+from conftest import _stack
+from helpers import Stack, chat_body, raw_request, unique
 
 COOLDOWN = 2.0  # routing.cooldown_seconds of these stacks: scenario 15's "60 s", shortened
 
@@ -30,12 +31,10 @@ def cooldown_config(mock_port: int) -> str:
 @pytest.fixture(scope="module")
 def cd_stacks(tmp_path_factory, mock, binary):
     """Two gateway 'hosts' (2 workers and 1 worker) sharing one Redis."""
-    base = tmp_path_factory.mktemp("cooldowns")
-    cfg = base / "config.yaml"
-    cfg.write_text(cooldown_config(mock.port))
-    a = Stack(cfg, base / "a", binary=binary, workers=2, tls=False)
+    a = _stack(tmp_path_factory, "cooldowns-a", cooldown_config(mock.port), binary, workers=2, tls=False)
     try:
-        b = Stack(cfg, base / "b", binary=binary, workers=1, redis=a.redis_url, tls=False)
+        b = _stack(tmp_path_factory, "cooldowns-b", cooldown_config(mock.port), binary, workers=1,
+                   redis=a.redis_url, tls=False)
     except Exception:
         a.stop()
         raise

@@ -4,11 +4,11 @@ otherwise."""
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
-from helpers import Stack, chat_body, open_raw_stream, raw_request, read_until_events, unique
+from conftest import _stack
+from helpers import chat_body, open_raw_stream, raw_request, read_until_events, unique
 
 
 def strategy_config(mock_port: int) -> str:
@@ -34,10 +34,7 @@ def strategy_config(mock_port: int) -> str:
 
 @pytest.fixture(scope="module")
 def st_stack(tmp_path_factory, mock, binary):
-    base = tmp_path_factory.mktemp("strategies")
-    cfg = base / "config.yaml"
-    cfg.write_text(strategy_config(mock.port))
-    s = Stack(cfg, base / "state", binary=binary, workers=2, tls=False)
+    s = _stack(tmp_path_factory, "strategies", strategy_config(mock.port), binary, workers=2, tls=False)
     yield s
     s.stop()
 

@@ -160,7 +160,9 @@ final class RequestRouting: Sendable {
             ])
             return ("cooldown", planned.key.id)
         case .clientGone:
-            // The client leaving says nothing about the deployment.
+            // The client leaving says nothing about the deployment; a probe it held is given up
+            // so another request can probe now rather than after the lease lapses.
+            if planned.breaker == .halfOpen(probe: true) { runtime.state.releaseProbe(planned.key, probeToken: requestID) }
             return nil
         }
     }

@@ -112,6 +112,19 @@ struct RoutingStateStoreTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aProbeGivenUpLetsTheNextRequestProbe(kind: StoreKind) throws {
+        let s = try StoreUnderTest(kind)
+        _ = try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 100))
+        usleep(200_000)
+        #expect(try s.store.snapshot([Self.a], probeToken: "p", readLoad: false)[Self.a].breaker == .halfOpen(probe: true))
+        try s.store.releaseProbe(Self.a, probeToken: "someone-else")
+        #expect(try s.store.snapshot([Self.a], probeToken: "q", readLoad: false)[Self.a].breaker == .halfOpen(probe: false),
+                "only the holder can give the lease up")
+        try s.store.releaseProbe(Self.a, probeToken: "p")
+        #expect(try s.store.snapshot([Self.a], probeToken: "q", readLoad: false)[Self.a].breaker == .halfOpen(probe: true))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func retryAfterCoolsDownAtOnce(kind: StoreKind) throws {
         let s = try StoreUnderTest(kind)
         let result = try s.store.recordFailure(Self.a, rule: Self.rule(allowed: 5, retryAfterMs: 20_000))

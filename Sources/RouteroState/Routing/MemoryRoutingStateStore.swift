@@ -96,6 +96,12 @@ public final class MemoryRoutingStateStore: RoutingStateStore {
         }
     }
 
+    public func releaseProbe(_ key: DeploymentKey, probeToken: String) {
+        entries.withLock { entries in
+            if entries[key]?.probe?.token == probeToken { entries[key]?.probe = nil }
+        }
+    }
+
     public func recordLatency(_ key: DeploymentKey, stream: Bool, ms: Double) {
         let now = clock()
         entries.withLock { entries in

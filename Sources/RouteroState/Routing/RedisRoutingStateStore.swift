@@ -84,6 +84,10 @@ public final class RedisRoutingStateStore: RoutingStateStore {
         try command(["DEL", self.key(key, "cd"), self.key(key, "probe"), self.key(key, "fails")])
     }
 
+    public func releaseProbe(_ key: DeploymentKey, probeToken: String) throws(RoutingStateError) {
+        _ = try run(RoutingScripts.releaseProbe, keys: [self.key(key, "probe")], args: [probeToken])
+    }
+
     public func recordLatency(_ key: DeploymentKey, stream: Bool, ms: Double) throws(RoutingStateError) {
         _ = try run(RoutingScripts.latency, keys: [self.key(key, "lat")],
                     args: [stream ? "stream" : "whole", String(ms), String(RoutingStateTiming.latencyAlpha),

@@ -95,5 +95,11 @@ enum RoutingScripts {
         return 1
         """)
 
-    static let all = [snapshot, failure, latency, lease]
+    /// KEYS: `probe`. ARGV: holder token. Deletes the lease only if that token holds it.
+    static let releaseProbe = RedisScript(name: "routing-release-probe", source: """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """)
+
+    static let all = [snapshot, failure, latency, lease, releaseProbe]
 }

@@ -17,6 +17,9 @@ public protocol RoutingStateStore: Sendable {
     /// Closes `key`'s breaker after a success on a deployment that was not closed: the cooldown,
     /// the probe lease and the minute's failure count are cleared.
     func closeBreaker(_ key: DeploymentKey) throws(RoutingStateError)
+    /// Gives up `key`'s probe lease if `probeToken` still holds it (the probing client left
+    /// before the deployment answered, so the attempt says nothing): another request may probe.
+    func releaseProbe(_ key: DeploymentKey, probeToken: String) throws(RoutingStateError)
     /// Folds one latency sample (ms) into `key`'s EWMA for streamed or whole answers.
     func recordLatency(_ key: DeploymentKey, stream: Bool, ms: Double) throws(RoutingStateError)
     /// Counts one request in flight on `key` until ``endLease(_:lease:)`` or until the lease lapses

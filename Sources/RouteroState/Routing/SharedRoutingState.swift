@@ -58,6 +58,12 @@ public final class SharedRoutingState: Sendable {
         do { try shared.closeBreaker(key) } catch { fellBack(error) }
     }
 
+    public func releaseProbe(_ key: DeploymentKey, probeToken: String) {
+        local.releaseProbe(key, probeToken: probeToken)
+        guard let shared else { return }
+        do { try shared.releaseProbe(key, probeToken: probeToken) } catch { fellBack(error) }
+    }
+
     public func recordLatency(_ key: DeploymentKey, stream: Bool, ms: Double) {
         local.recordLatency(key, stream: stream, ms: ms)
         guard let shared else { return }

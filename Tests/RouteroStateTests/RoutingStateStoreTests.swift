@@ -98,12 +98,18 @@ struct RoutingStateStoreTests {
         #expect(try s.store.snapshot([Self.a], probeToken: "other", readLoad: false)[Self.a].breaker == .closed)
     }
 
+    /// A store where `a` is half-open and request "p" holds its probe lease.
+    static func probedByP(_ kind: StoreKind) throws -> StoreUnderTest {
+        let s = try StoreUnderTest(kind)
+        _ = try s.store.recordFailure(a, rule: rule(immediateMs: 100))
+        usleep(200_000)
+        #expect(try s.store.snapshot([a], probeToken: "p", readLoad: false)[a].breaker == .halfOpen(probe: true))
+        return s
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aFailedProbeReopensTheBreaker(kind: StoreKind) throws {
-        let s = try StoreUnderTest(kind)
-        _ = try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 100))
-        usleep(200_000)
-        #expect(try s.store.snapshot([Self.a], probeToken: "p", readLoad: false)[Self.a].breaker == .halfOpen(probe: true))
+        let s = try Self.probedByP(kind)
         #expect(try s.store.snapshot([Self.a], probeToken: "q", readLoad: false)[Self.a].breaker == .halfOpen(probe: false))
         _ = try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 30_000))
         guard case .open = try s.store.snapshot([Self.a], probeToken: "q", readLoad: false)[Self.a].breaker else {
@@ -113,10 +119,7 @@ struct RoutingStateStoreTests {
 
     @Test(arguments: StoreKind.allCases)
     func aProbeGivenUpLetsTheNextRequestProbe(kind: StoreKind) throws {
-        let s = try StoreUnderTest(kind)
-        _ = try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 100))
-        usleep(200_000)
-        #expect(try s.store.snapshot([Self.a], probeToken: "p", readLoad: false)[Self.a].breaker == .halfOpen(probe: true))
+        let s = try Self.probedByP(kind)
         try s.store.releaseProbe(Self.a, probeToken: "someone-else")
         #expect(try s.store.snapshot([Self.a], probeToken: "q", readLoad: false)[Self.a].breaker == .halfOpen(probe: false),
                 "only the holder can give the lease up")

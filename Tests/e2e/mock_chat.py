@@ -6,6 +6,7 @@ auth, error envelope, content-filter annotations). Standard library only.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -287,7 +288,7 @@ class OpenAIChat:
             return await self.ex.reply(problem)
         body = self.call["body"]
         model = self.model_of(body)
-        switch = re.fullmatch(r"mock-switch-([a-z0-9]+)", model or "")
+        switch = re.fullmatch(r"mock-switch-([a-z0-9]+)(?:-slow-(\d+))?", model or "")
         if switch:
             # A provider that fails while its switch (POST /_mock/switch) is set, then recovers:
             # failover scenario 15 and shared cooldowns need a fault that tests turn on and off.
@@ -296,6 +297,8 @@ class OpenAIChat:
                 return await self.ex.reply((429, error_body("Rate limit reached.", "requests", "rate_limit_exceeded")))
             if status:
                 return await self.ex.reply((status, error_body("The server is unavailable.", "server_error")))
+            if switch.group(2):
+                await asyncio.sleep(int(switch.group(2)) / 1000)  # healthy but slow: a probe in progress
             model = "mock-echo"
         once = re.fullmatch(r"mock-once-(500|503|reset|429-(\d+))", model or "")
         if once:

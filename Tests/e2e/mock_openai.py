@@ -76,9 +76,10 @@ OpenAI chat only (unchanged):
   mock-once-500|503   the FIRST request with this model and text gets the error, later ones echo
   mock-once-429-<s>   the first gets 429 with ``retry-after: <s>``, later ones echo
   mock-once-reset     the first has its TCP connection reset before any header, later ones echo
-  mock-switch-<name>  while switch <name> is set (POST /_mock/switch {"name", "status"}) the answer is
+  mock-switch-<name>[-slow-<ms>]
+                      while switch <name> is set (POST /_mock/switch {"name", "status"}) the answer is
                       that status (429 without retry-after, others a server_error body); unset
-                      (status null or 0) it echoes
+                      (status null or 0) it echoes (after <ms> when given)
   mock-long-<n>[-<b>] n content chunks 100 ms apart (optionally each padded to <b> bytes)
   mock-huge-<kb>      non-stream answer whose content is <kb> KiB
   mock-idle-<s>       stream: role chunk, then silence for <s> seconds, one chunk, end

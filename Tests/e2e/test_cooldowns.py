@@ -5,6 +5,7 @@ provider-side conduct read from the mock's call log."""
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 
 import pytest
@@ -21,9 +22,9 @@ def cooldown_config(mock_port: int) -> str:
     lines = ["auth: {master_key: os.environ/ROUTERO_MASTER_KEY}", "cache: {enabled: false, namespace: cd}",
              f"routing: {{allowed_fails: 0, cooldown_seconds: {COOLDOWN}}}", "models:"]
     # Each group: a primary behind a mock switch (order 1) and an echoing backup (order 2).
-    for group in ("s15", "shared", "rl"):
+    for group, suffix in (("s15", ""), ("shared", ""), ("rl", ""), ("probe", "-slow-1500")):
         lines += [f"  - name: {group}", "    deployments:",
-                  f"      - {{id: {group}-primary, model: openai/mock-switch-{group}, api_base: \"{base}\", {key}, order: 1}}",
+                  f"      - {{id: {group}-primary, model: openai/mock-switch-{group}{suffix}, api_base: \"{base}\", {key}, order: 1}}",
                   f"      - {{id: {group}-backup, model: openai/mock-echo, api_base: \"{base}\", {key}, order: 2}}"]
     return "\n".join(lines) + "\n"
 
@@ -50,7 +51,7 @@ def ask(stack: Stack, group: str, text: str):
 
 def primary_calls(mock, group: str, text: str | None = None) -> list[dict]:
     calls = mock.calls_with(text) if text else mock.calls()
-    return [c for c in calls if c.get("model") == f"mock-switch-{group}"]
+    return [c for c in calls if (c.get("model") or "").startswith(f"mock-switch-{group}")]
 
 
 def test_a_cooldown_set_by_one_stack_is_honoured_by_the_other(cd_stacks, mock):
@@ -130,6 +131,39 @@ def test_scenario_2_persistent_429_backs_off_fails_over_and_never_hammers(cd_sta
     assert 2 <= len(calls) <= 2 * (int(duration / COOLDOWN) + 1)
     assert all(g < 0.6 or g >= COOLDOWN - 0.05 for g in gaps), gaps
     assert any(g >= COOLDOWN - 0.05 for g in gaps) or len(calls) <= 2
+
+
+def test_exactly_one_request_of_the_fleet_probes_a_recovering_deployment(cd_stacks, mock):
+    """Half-open: concurrent requests on both hosts once the cooldown is over; one of them takes
+    the probe lease and waits on the (slow, recovered) primary, the others keep to the backup."""
+    a, b = cd_stacks
+    mock.switch("probe", 503)
+    status, who, _ = ask(a, "probe", unique("pr-fail"))
+    assert status == 200 and who == "probe-backup"
+    mock.switch("probe", None)
+    time.sleep(COOLDOWN + 0.3)
+    marker = unique("pr")
+    answers: list[str | None] = []
+    lock = threading.Lock()
+
+    def one(stack, i):
+        status, who, _ = ask(stack, "probe", f"{marker} {i}")
+        with lock:
+            answers.append(who if status == 200 else f"status {status}")
+
+    threads = [threading.Thread(target=one, args=(a if i % 2 else b, i)) for i in range(6)]
+    for i, t in enumerate(threads):
+        t.start()
+        time.sleep(0.1)  # the probe (1.5 s) is in progress while the others plan
+    for t in threads:
+        t.join(30)
+    print(f"\nmeasured: 6 concurrent requests after the cooldown answered by {answers}")
+    assert len(primary_calls(mock, "probe", marker)) == 1, "exactly one probe"
+    assert sorted(answers) == ["probe-backup"] * 5 + ["probe-primary"]
+    # The probe succeeded: the breaker is closed and traffic is back on the primary everywhere.
+    for stack in (a, b):
+        status, who, _ = ask(stack, "probe", unique("pr-after"))
+        assert status == 200 and who == "probe-primary"
 
 
 def test_routing_state_keys_and_per_request_cost(cd_stacks, mock):

@@ -24,8 +24,9 @@ extension GatewayConfig: CustomStringConvertible, CustomDebugStringConvertible, 
         var lines = [
             "format: \(format.rawValue)", "server: \(server)", "auth: \(auth)",
             "redis: \(redis.map(\.description) ?? "none (use --redis)")", "cache: \(cache)",
-            "allow_unlisted_models: \(allowUnlistedModels)", "routing: strategy=\(routing.strategy)",
+            "allow_unlisted_models: \(allowUnlistedModels)", "routing: \(routing.summary)",
         ]
+        lines += routing.policies.map { "policy \($0.name): \($0.strategy) over \($0.groups.joined(separator: ", "))" }
         for name in providerSettings.keys.sorted() { lines.append("provider \(name): \(providerSettings[name]!)") }
         for group in modelGroups {
             lines.append("model \(group.name):")
@@ -128,4 +129,13 @@ extension Deployment: CustomStringConvertible, CustomDebugStringConvertible, Cus
     public var debugDescription: String { description }
     /// A mirror holding only the redacted description.
     public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
+}
+
+extension RoutingSettings {
+    /// Strategy and cooldown rule as they will act (defaults filled in).
+    var summary: String {
+        let cooldowns = disableCooldowns || cooldownSeconds == 0 ? "cooldowns off"
+            : "cooldown \(cooldownSeconds ?? Self.defaultCooldownSeconds)s after \(allowedFails ?? Self.defaultAllowedFails) allowed fails/min"
+        return "strategy=\(strategy), \(cooldowns)" + (latencyBuffer > 0 ? ", latency_buffer=\(latencyBuffer)" : "")
+    }
 }

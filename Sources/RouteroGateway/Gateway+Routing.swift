@@ -18,20 +18,11 @@ final class RoutingRuntime: Sendable {
     let recordsLeases: Bool
     let recordsLatency: Bool
     let leases = LeaseRefresher()
+    private let redisStore: RedisRoutingStateStore?
 
     init(config: GatewayConfig, redis: RedisClient?) {
-        var shared: RedisRoutingStateStore?
-        if let redis {
-            let store = RedisRoutingStateStore(redis: redis, namespace: config.cache.namespace)
-            do {
-                try store.loadScripts()
-            } catch {
-                // Redis may come up later: evaluate() loads a script on first use (NOSCRIPT).
-                Log.warning("routing state: scripts not loaded at start-up", [("error", error.message)])
-            }
-            shared = store
-        }
-        state = SharedRoutingState(shared: shared)
+        redisStore = redis.map { RedisRoutingStateStore(redis: $0, namespace: config.cache.namespace) }
+        state = SharedRoutingState(shared: redisStore)
         let routing = config.routing
         cooldowns = CooldownPolicy(allowedFails: routing.allowedFails ?? RoutingSettings.defaultAllowedFails,
                                    cooldownSeconds: routing.cooldownSeconds ?? RoutingSettings.defaultCooldownSeconds,
@@ -40,6 +31,19 @@ final class RoutingRuntime: Sendable {
         let strategies = [routing.strategy] + routing.policies.map(\.strategy)
         recordsLeases = strategies.contains { RoutingStrategy(configName: $0) == .leastBusy }
         recordsLatency = strategies.contains { RoutingStrategy(configName: $0) == .latency }
+    }
+}
+
+extension RoutingRuntime {
+    /// Loads the routing scripts into Redis so the first request does not pay for it.
+    func loadScripts() {
+        guard let redisStore else { return }
+        do {
+            try redisStore.loadScripts()
+        } catch {
+            // Redis may come up later: evaluate() loads a script on first use (NOSCRIPT).
+            Log.warning("routing state: scripts not loaded at start-up", [("error", error.message)])
+        }
     }
 }
 
@@ -194,6 +198,11 @@ final class LeaseRefresher: Sendable {
 }
 
 extension Gateway {
+    /// Start-up work that talks to Redis (`serve` only; `check-config` never connects).
+    public func prepareSharedState() {
+        routingRuntime.loadScripts()
+    }
+
     /// Plans `plan` against the fleet's shared routing state (cooldowns, probes, load).
     func routeRequest(_ plan: RoutePlan, stream: Bool, x: inout Exchange) -> RequestRouting {
         let routing = RequestRouting(plan: plan, runtime: routingRuntime, router: router, requestID: x.requestID, stream: stream)

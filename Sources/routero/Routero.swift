@@ -45,6 +45,7 @@ struct Routero {
         }
         let gateway = makeGateway(config, options)
         for warning in gateway.routingWarnings { Log.warning("routing", [("detail", warning)]) }
+        gateway.prepareSharedState()
         if config.auth.mode == .none {
             Log.warning("client authentication is OFF (auth mode none): anyone who reaches this gateway can use "
                         + "its provider keys; for local experiments only")

@@ -103,6 +103,10 @@ enum LiteLLMSchema {
             var params = try YAMLMap(paramsNode, path: entry.child("litellm_params"))
             var deployment = try DeploymentParser.parse(&params, group: name, id: id, sourcePath: path, context: context)
             deployment.modelInfo = info
+            if deployment.supportsAssistantPrefill == nil,
+               case .bool(let prefill)? = info.first(where: { $0.key == "supports_assistant_prefill" })?.value {
+                deployment.supportsAssistantPrefill = prefill
+            }
             groups[groupIndex].deployments.append(deployment)
             entry.warnUnknown(in: context, "not used by Routero; ignored")
         }

@@ -42,7 +42,8 @@ extension Gateway {
             }
         }
 
-        var failover = failoverMachine(for: plan)
+        var failover = failoverMachine(for: plan, budgetEnd: budgetDeadline(x))
+        var resume: StreamResume?
         while let step = failover.next(now: Monotonic.now()) {
             if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
                 x.note("client", "disconnected")
@@ -51,10 +52,21 @@ extension Gateway {
             }
             let target = step.target
             x.note("attempt", "\(step.attempt):\(target.deploymentID)")
-            x.answeredBy = (target.deploymentID, target.profile.id, step.attempt)
-            let outcome = attempt(&x, session: &session, target: target, cacheKey: cacheKey)
+            if resume == nil { x.answeredBy = (target.deploymentID, target.profile.id, step.attempt) }
+            var leg: ContinuationLeg?
+            if let current = resume {
+                switch continuationLeg(current, target: target, session: &session) {
+                case .success(let next): leg = next
+                case .failure(let refusal):
+                    endBrokenStream(&x, &resume, reason: refusal.reason)
+                    return
+                }
+                x.note("continuation", "\(step.attempt):\(target.deploymentID):\(current.mode(for: target).rawValue)")
+            }
+            let outcome = attempt(&x, session: &session, target: target, cacheKey: resume == nil ? cacheKey : nil, leg: leg)
             switch outcome {
             case .delivered(let response):
+                if resume != nil { x.note("continued_by", target.deploymentID) }
                 if let cacheKey, let cache, let response,
                    CachePolicy.storable(response, maxBytes: config.cache.maxEntryBytes) {
                     if let failure = cache.store(cacheKey, response) {
@@ -69,19 +81,58 @@ extension Gateway {
                 x.status = 499
                 return
             case .failed(let error):
-                failover.failed(error, now: Monotonic.now())
+                if var current = resume, error.status == 400, current.mode(for: target) == .prefill {
+                    // The model refused the prefill (recent Claude models do): the same deployment
+                    // gets the instruction form next; the refusal is not the client's error.
+                    current.prefillRefused.insert(target.deploymentID)
+                    resume = current
+                    failover.retryCurrent(now: Monotonic.now(), reason: "prefill refused; instruction next")
+                } else if resume != nil, FailureClass(error).endsRequest {
+                    // A continuation request the fallback cannot take says nothing about the client's request.
+                    failover.skipCurrent(reason: "\(error.status) to a continuation")
+                } else {
+                    failover.failed(error, now: Monotonic.now())
+                }
                 Log.info("upstream attempt failed", [
                     ("id", x.requestID), ("deployment", target.deploymentID), ("status", String(error.status)),
                     ("error", error.code ?? error.type), ("decision", failover.decisions.last ?? ""),
                 ])
+            case .interrupted(let error, let pipe):
+                failover.failed(error, now: Monotonic.now())
+                Log.info("upstream stream broke after reaching the client", [
+                    ("id", x.requestID), ("deployment", target.deploymentID), ("error", error.code ?? error.type),
+                    ("decision", failover.decisions.last ?? ""),
+                ])
+                if var current = resume {
+                    if let refusal = current.advance(to: pipe, call: (try? session.canonical()) ?? ChatCall(model: "", messages: [])) {
+                        resume = current
+                        endBrokenStream(&x, &resume, reason: refusal.reason)
+                        return
+                    }
+                    resume = current
+                } else {
+                    switch continuationStart(error, pipe: pipe, session: &session) {
+                    case .success(let start): resume = start
+                    case .failure(let refusal):
+                        var pipe = pipe
+                        x.request.write(pipe.fail(error))
+                        x.note("stream_error", error.code ?? error.type)
+                        x.note("continuation", "refused: \(refusal.reason)")
+                        return
+                    }
+                }
             }
+        }
+        if resume != nil {
+            endBrokenStream(&x, &resume, reason: "no deployment could continue it")
+            return
         }
         x.answeredBy = nil
         throw failover.lastError ?? .internalError("no deployment could be tried")
     }
 
     /// The failover state machine for `plan`, with the group's configured fallbacks and retries.
-    func failoverMachine(for plan: RoutePlan) -> FailoverMachine {
+    func failoverMachine(for plan: RoutePlan, budgetEnd: Double = .infinity) -> FailoverMachine {
         let routing = config.routing
         let group = plan.group
         let fallbacks = routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
@@ -91,7 +142,8 @@ extension Gateway {
         if let n = routing.numRetries { policy.sameDeploymentRetries = n }
         let router = self.router
         return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil ? [] : fallbacks,
-                               contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks, resolve: { try? router.plan(model: $0) })
+                               contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks, budgetEnd: budgetEnd,
+                               resolve: { try? router.plan(model: $0) })
     }
 
     /// Waits `seconds` before a retry, watching the client; false when it left.

@@ -42,7 +42,9 @@ extension Gateway {
             }
         }
 
-        var failover = failoverMachine(for: plan, budgetEnd: budgetDeadline(x))
+        let requested = try requestFallbacks(native)
+        if let requested { x.note("request_fallbacks", requested.joined(separator: ",")) }
+        var failover = failoverMachine(for: plan, budgetEnd: budgetDeadline(x), requestFallbacks: requested)
         var resume: StreamResume?
         while let step = failover.next(now: Monotonic.now()) {
             if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
@@ -132,18 +134,39 @@ extension Gateway {
     }
 
     /// The failover state machine for `plan`, with the group's configured fallbacks and retries.
-    func failoverMachine(for plan: RoutePlan, budgetEnd: Double = .infinity) -> FailoverMachine {
+    /// - Parameter requestFallbacks: the request body's own `fallbacks` (LiteLLM), replacing the group's.
+    func failoverMachine(for plan: RoutePlan, budgetEnd: Double = .infinity, requestFallbacks: [String]? = nil) -> FailoverMachine {
         let routing = config.routing
         let group = plan.group
-        let fallbacks = routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
+        let fallbacks = requestFallbacks
+            ?? routing.fallbacks.first { $0.model == group }?.fallbacks ?? routing.defaultFallbacks
         let context = routing.contextWindowFallbacks.first { $0.model == group }?.fallbacks ?? []
         let policyFallbacks = routing.contentPolicyFallbacks.first { $0.model == group }?.fallbacks ?? []
         var policy = RetryPolicy()
         if let n = routing.numRetries { policy.sameDeploymentRetries = n }
         let router = self.router
-        return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil ? [] : fallbacks,
+        return FailoverMachine(plan: plan, policy: policy, fallbacks: group == nil && requestFallbacks == nil ? [] : fallbacks,
                                contextWindowFallbacks: context, contentPolicyFallbacks: policyFallbacks, budgetEnd: budgetEnd,
                                resolve: { try? router.plan(model: $0) })
+    }
+
+    /// LiteLLM's per-request `fallbacks` (OpenAI format): a list of model groups, each one the
+    /// operator configured, so a client can reorder the fleet's failover but never reach a
+    /// provider or model the configuration does not serve.
+    func requestFallbacks(_ native: NativeChat) throws(GatewayError) -> [String]? {
+        guard native.family == .openAI, let value = native.body["fallbacks"] else { return nil }
+        guard let list = value.arrayValue, list.count <= 10 else {
+            throw .invalidRequest("fallbacks must be a list of at most 10 model group names.", param: "fallbacks")
+        }
+        var names: [String] = []
+        for item in list {
+            guard let name = item.stringValue, config.modelGroups.contains(where: { $0.name == name }) else {
+                throw .invalidRequest("fallbacks: \(item.stringValue.map { "\"\($0)\"" } ?? "an entry") is not a configured model group.",
+                                      param: "fallbacks")
+            }
+            names.append(name)
+        }
+        return names
     }
 
     /// Waits `seconds` before a retry, watching the client; false when it left.

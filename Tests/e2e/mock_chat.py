@@ -253,6 +253,14 @@ class OpenAIChat:
         if b.fault == 404:
             return 404, error_body(f"The model `{model}` does not exist or you do not have access to it.",
                                    "invalid_request_error", "model_not_found")
+        if b.ctx:
+            return 400, error_body("This model's maximum context length is 8192 tokens. However, your messages "
+                                   "resulted in 9000 tokens. Please reduce the length of the messages.",
+                                   "invalid_request_error", "context_length_exceeded", "messages")
+        if b.policy:
+            return 400, error_body("Your request was rejected as a result of our safety system. Your prompt may "
+                                   "contain text that is not allowed by our safety system.", "invalid_request_error",
+                                   "content_policy_violation")
         return None
 
     # -- request ---------------------------------------------------------------------------------

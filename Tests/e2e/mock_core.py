@@ -311,6 +311,8 @@ class Behaviour:
     nodone: bool = False        # mock-nodone: finish and usage chunks, but no [DONE]
     echoprefix: bool = False    # mock-echoprefix: told to continue a cut answer, it starts over instead
     noprefill: bool = False     # mock-noprefill (Anthropic): a final assistant message is a 400
+    ctx: bool = False           # mock-ctx: 400 context_length_exceeded, as api.openai.com words it
+    policy: bool = False        # mock-policy: 400 content_policy_violation (the request was refused)
 
     async def delay(self) -> None:
         if self.slow_ms:
@@ -362,7 +364,7 @@ def behaviour(model: str | None) -> Behaviour:
             else:
                 b.slow_ms = int(nxt)
             i += 1
-        elif t in ("nodone", "echoprefix", "noprefill"):
+        elif t in ("nodone", "echoprefix", "noprefill", "ctx", "policy"):
             setattr(b, t, True)
         elif t == "overload" and nxt == "mid":
             b.overload_mid, i = True, i + 1

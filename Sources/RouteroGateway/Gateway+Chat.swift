@@ -22,24 +22,11 @@ extension Gateway {
         var session = ChatSession(frontEnd: frontEnd, native: native)
 
         // The cache holds OpenAI chat.completion answers (CachePolicy); other formats bypass it.
-        var cacheKey: String?
-        if let cache, !native.stream, native.family == .openAI {
-            if cacheOptOut(x, native.body) {
-                x.note("cache", "bypass")
-            } else {
-                let key = cache.key(scope: (x.caller ?? .anonymous).scope, routeKey: plan.routeKey, body: native.body)
-                switch cache.lookup(key) {
-                case .hit(let hit):
-                    x.note("cache", "hit")
-                    x.sendBody(200, hit.body, contentType: hit.contentType, extraHeaders: [("x-routero-cache", "hit")])
-                    return
-                case .miss:
-                    cacheKey = key
-                case .unavailable(let reason):
-                    x.note("cache", "unavailable")
-                    Log.debug("cache lookup skipped", [("id", x.requestID), ("reason", reason)])
-                }
-            }
+        var cacheWrite: CacheWrite?
+        switch try consultCache(&x, native: native, frontEnd: frontEnd, plan: plan) {
+        case .served: return
+        case .store(let write): cacheWrite = write
+        case .skip: break
         }
 
         let requested = try requestFallbacks(native)
@@ -47,7 +34,7 @@ extension Gateway {
         var failover = failoverMachine(for: plan, budgetEnd: budgetDeadline(x), requestFallbacks: requested)
         var resume: StreamResume?
         while let step = failover.next(now: Monotonic.now()) {
-            if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
+            if step.delaySeconds > 0, !wait(step.delaySeconds, &x) {
                 x.note("client", "disconnected")
                 x.status = 499
                 return
@@ -65,17 +52,13 @@ extension Gateway {
                 }
                 x.note("continuation", "\(step.attempt):\(target.deploymentID):\(current.mode(for: target).rawValue)")
             }
-            let outcome = attempt(&x, session: &session, target: target, cacheKey: resume == nil ? cacheKey : nil, leg: leg)
+            // A continued answer is two models' work: it is not cached.
+            let outcome = attempt(&x, session: &session, target: target, cacheWrite: resume == nil ? cacheWrite : nil, leg: leg)
             switch outcome {
             case .delivered(let response):
                 if resume != nil { x.note("continued_by", target.deploymentID) }
-                if let cacheKey, let cache, let response,
-                   CachePolicy.storable(response, maxBytes: config.cache.maxEntryBytes) {
-                    if let failure = cache.store(cacheKey, response) {
-                        Log.debug("cache store skipped", [("id", x.requestID), ("reason", failure)])
-                    }
-                } else if cacheKey != nil {
-                    x.note("cache_store", "skipped")
+                if let cacheWrite, resume == nil, native.stream == false {
+                    storeInCache(&x, cacheWrite, response: response, transcript: nil, session: session)
                 }
                 return
             case .clientGone:
@@ -170,8 +153,10 @@ extension Gateway {
     }
 
     /// Waits `seconds` before a retry, watching the client; false when it left.
-    private func wait(_ seconds: Double, _ x: Exchange) -> Bool {
-        let until = Monotonic.now() + seconds
+    private func wait(_ seconds: Double, _ x: inout Exchange) -> Bool {
+        let start = Monotonic.now()
+        defer { x.waited += Monotonic.now() - start }
+        let until = start + seconds
         while Monotonic.now() < until {
             if x.request.clientGone { return false }
             usleep(UInt32(min(0.05, max(0.001, until - Monotonic.now())) * 1_000_000))
@@ -196,14 +181,4 @@ extension Gateway {
         return object
     }
 
-    /// LiteLLM-compatible per-request opt-out: `Cache-Control: no-cache|no-store` or a body field
-    /// `"cache": {"no-cache": true}` (the field itself is never forwarded upstream).
-    private func cacheOptOut(_ x: Exchange, _ body: JSONObject) -> Bool {
-        if let cc = x.request.header("cache-control")?.lowercased(),
-           cc.contains("no-cache") || cc.contains("no-store") { return true }
-        if let controls = body["cache"]?.objectValue {
-            if controls["no-cache"]?.boolValue == true || controls["no-store"]?.boolValue == true { return true }
-        }
-        return false
-    }
 }

@@ -26,6 +26,8 @@ struct StreamRelay {
     let stallSeconds: Double
     /// The client's stream is already open: this is a continuation leg (no head is sent).
     var resuming = false
+    /// Called with what the client received when the stream completed (the cache stores it).
+    var onComplete: ((inout Exchange, StreamTranscript?) -> Void)?
     /// Upstream silence after which a keep-alive keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -117,6 +119,7 @@ struct StreamRelay {
                                  end: "truncated")
                 }
                 note(&x, writes, "done")
+                onComplete?(&x, pipe.transcript)
                 return .delivered(response: nil)
             case .failed(let failure):
                 return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),

@@ -36,7 +36,7 @@ extension Gateway {
     /// Sends the request to `target` and relays the answer in the client's format. When the
     /// client and the provider speak the same family the native body passes through; otherwise the
     /// canonical call is encoded for the provider and its answer translated back.
-    func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheKey: String?,
+    func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheWrite: CacheWrite?,
                  leg: ContinuationLeg? = nil) -> AttemptOutcome {
         let target: UpstreamTarget
         do {
@@ -78,6 +78,14 @@ extension Gateway {
         let deadline = min(Monotonic.now() + timeout, budgetDeadline(x))
 
         // 1. Wait for the upstream's status line; the client sees nothing yet.
+        // Time on the upstream is not the gateway's own (x-routero-overhead-ms): counted up to the
+        // head for a stream, up to the whole body otherwise, and all of a failed attempt.
+        let sentAt = Monotonic.now()
+        var counted = false
+        func countWait(_ x: inout Exchange) {
+            if !counted { x.waited += Monotonic.now() - sentAt; counted = true }
+        }
+        defer { countWait(&x) }
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
@@ -93,6 +101,7 @@ extension Gateway {
             }
         }
 
+        if native.stream { countWait(&x) }
         let contentType = headers.first { $0.0 == "content-type" }?.1 ?? "application/json"
         // 2. Upstream errors are collected, sanitized and mapped; still nothing sent.
         if !(200...299).contains(status) {
@@ -127,6 +136,12 @@ extension Gateway {
                                     firstContentDeadline: deadline,
                                     stallSeconds: config.routing.streamStallTimeoutSeconds)
             relay.resuming = leg != nil
+            if let cacheWrite {
+                let session = session
+                relay.onComplete = { x, transcript in
+                    self.storeInCache(&x, cacheWrite, response: nil, transcript: transcript, session: session)
+                }
+            }
             return relay.run(&x)
         }
         if leg != nil {
@@ -140,6 +155,7 @@ extension Gateway {
         case .complete(let b): body = b
         case .stopped(let outcome): return outcome
         }
+        countWait(&x)
         var sentType = contentType
         if let call {
             do {
@@ -150,12 +166,9 @@ extension Gateway {
                 return .failed(error)
             }
         }
-        // A streaming request answered with a plain body is passed on as is; the cache never
-        // applies to streams, so it gets no cache header.
-        let cacheState = cacheKey != nil ? "miss" : (cache == nil ? "off" : "bypass")
-        let extra = native.stream ? [] : [("x-routero-cache", cacheState)]
+        // A streaming request answered with a plain body is passed on as is (and not cached).
         x.note("upstream_status", String(status))
-        x.sendBody(status, body, contentType: sentType, extraHeaders: extra)
+        x.sendBody(status, body, contentType: sentType)
         return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
     }
 

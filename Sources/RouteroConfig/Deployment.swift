@@ -89,6 +89,9 @@ public struct Deployment: Sendable, Equatable {
     public var extraHeaders: [HeaderField] = []
     /// `drop_params` for this deployment (overrides the global setting).
     public var dropParams: Bool?
+    /// Whether the model extends a trailing assistant message (`supports_assistant_prefill`, in
+    /// `litellm_params` or `model_info`); nil: Anthropic-format models do, others do not.
+    public var supportsAssistantPrefill: Bool?
     /// Other `litellm_params` keys: kept (a warning names each), not yet used.
     public var extraParams: [ConfigEntry] = []
     /// `model_info` entries other than `id`, kept verbatim.

@@ -94,6 +94,9 @@ enum DeploymentParser {
         if let node = map.take("drop_params") {
             deployment.dropParams = try context.bool(node, at: map.child("drop_params"))
         }
+        if let node = map.take("supports_assistant_prefill") {
+            deployment.supportsAssistantPrefill = try context.bool(node, at: map.child("supports_assistant_prefill"))
+        }
     }
 
     /// Selection weights, limits and timeouts.

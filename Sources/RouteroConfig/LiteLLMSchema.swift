@@ -108,6 +108,10 @@ enum LiteLLMSchema {
             deployment.modelInfo = info
             deployment.inputCostPerToken = deployment.inputCostPerToken ?? prices.inputCostPerToken
             deployment.outputCostPerToken = deployment.outputCostPerToken ?? prices.outputCostPerToken
+            if deployment.supportsAssistantPrefill == nil,
+               case .bool(let prefill)? = info.first(where: { $0.key == "supports_assistant_prefill" })?.value {
+                deployment.supportsAssistantPrefill = prefill
+            }
             groups[groupIndex].deployments.append(deployment)
             entry.warnUnknown(in: context, "not used by Routero; ignored")
         }

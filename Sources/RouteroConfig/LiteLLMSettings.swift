@@ -91,6 +91,7 @@ enum LiteLLMSettings {
             }
         }
         try readFallbacks(&map, into: &config.routing, context: context)
+        try RoutingParser.readStreamKeys(&map, into: &config.routing, context: context)
         map.warnUnknown(in: context, "not used by Routero; ignored")
         return redis
     }

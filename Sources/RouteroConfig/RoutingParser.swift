@@ -38,6 +38,7 @@ enum RoutingParser {
         if let node = map.take("default_fallbacks") {
             routing.defaultFallbacks = try modelNames(node, at: map.child("default_fallbacks"), context: context)
         }
+        try readStreamKeys(&map, into: &routing, context: context)
     }
 
     static func strategy(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> String {

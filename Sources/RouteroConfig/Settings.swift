@@ -159,6 +159,18 @@ public struct RoutingSettings: Sendable, Equatable {
     public var contentPolicyFallbacks: [FallbackRule] = []
     /// Groups tried for any group without its own fallback rule.
     public var defaultFallbacks: [String] = []
+    /// Whether a stream that breaks after reaching the client is completed by the next deployment
+    /// (`stream_continuation`, on by default; deploy/ROUTING.md "Mid-stream continuation").
+    public var streamContinuation: Bool = true
+    /// Upstream silence, once a stream's content flows, after which it counts as stalled and fails
+    /// over (`stream_stall_timeout_seconds`).
+    public var streamStallTimeoutSeconds: Double = 20
+    /// Time to first token of a streaming call for deployments without their own `stream_timeout`
+    /// (`stream_timeout`); nil: the upstream timeout.
+    public var streamTimeoutSeconds: Double?
+    /// The whole request's budget across every attempt and wait (`total_timeout_seconds`); nil:
+    /// the upstream timeout.
+    public var totalTimeoutSeconds: Double?
     /// Native `policies:`: model names (`smart/fast`) that route over several groups with a strategy.
     public var policies: [RoutingPolicy] = []
 

@@ -23,6 +23,10 @@ struct Exchange {
     var firstByteAt: Double?
     /// The entry format of the matched route: errors are written in its shape.
     var format: any ChatFrontEnd = Gateway.openAIFormat
+    /// What the response cache did: `hit`, `miss`, `bypass`, `off`, `unavailable` (nil: not a cached route).
+    var cacheState: String?
+    /// Seconds spent waiting on upstreams and on retry delays, which are not the gateway's own time.
+    var waited = 0.0
 
     init(request: FastCGIRequest, workerID: String) {
         self.request = request
@@ -39,7 +43,16 @@ struct Exchange {
             headers += [("x-routero-deployment", answeredBy.deployment), ("x-routero-provider", answeredBy.provider),
                         ("x-routero-attempts", String(answeredBy.attempt))]
         }
+        if let cacheState { headers.append(("x-routero-cache", cacheState)) }
+        headers.append(("x-routero-overhead-ms", Self.milliseconds(Monotonic.now() - started - waited)))
         return headers
+    }
+
+    /// `1.25`: milliseconds with two decimals (the gateway's own time is often well under one).
+    static func milliseconds(_ seconds: Double) -> String {
+        let hundredths = max(0, Int((seconds * 100_000).rounded()))
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     mutating func note(_ key: String, _ value: String) { fields.append((key, value)) }

@@ -154,7 +154,8 @@ final class RequestRouting: Sendable {
                 if let end { runtime.state.recordLatency(planned.key, stream: stream, ms: (end - ticket.started) * 1000) }
             }
             return planned.breaker != .closed ? ("breaker_closed", planned.key.id) : nil
-        case .failed(let error):
+        case .failed(let error), .interrupted(let error, _):
+            // A stream that broke after reaching the client failed on the deployment too.
             guard let rule = runtime.cooldowns.rule(for: error, breaker: planned.breaker) else { return nil }
             let result = runtime.state.recordFailure(planned.key, rule: rule)
             guard result.untilMs != nil, rule.duration(afterFailure: result.failures) > 0 else { return nil }

@@ -6,17 +6,28 @@ import RouteroProviders
 
 /// Relays an upstream stream to the client through a ``StreamPipe``, one flush per upstream read.
 ///
-/// The stream never ends silently: it ends with the format's own terminator, or — when the upstream
-/// broke off, timed out, sent an error or closed before the answer was complete — with an error event
-/// in the client's format, which the official SDKs raise. A stream that fails before any byte reached
-/// the client is not answered at all: the attempt fails (retryable) and the next deployment is tried,
-/// as for a failure before the head.
+/// A stream that fails before any byte reached the client is not answered at all: the attempt
+/// fails and the next deployment is tried, as for a failure before the head. One that fails after
+/// the client has bytes (the upstream broke off, stalled, sent garbage or an error, or closed
+/// before the answer was complete) comes back ``AttemptOutcome/interrupted(_:pipe:)`` with the
+/// pipe that wrote it: the executor continues it elsewhere or ends it with an error event in the
+/// client's format, which the official SDKs raise. It never ends silently.
+///
+/// Two clocks: until content reaches the client, `firstContentDeadline` (the time-to-first-token
+/// bound, `stream_timeout`); after it, `stallSeconds` of upstream silence.
 struct StreamRelay {
     let transfer: UpstreamTransfer
     var pipe: any StreamPipe
     let provider: String
     let contentType: String
-    let idleTimeout: Double
+    /// Monotonic time by which content must have reached the client.
+    let firstContentDeadline: Double
+    /// Upstream silence tolerated once content flows.
+    let stallSeconds: Double
+    /// The client's stream is already open: this is a continuation leg (no head is sent).
+    var resuming = false
+    /// Called with what the client received when the stream completed (the cache stores it).
+    var onComplete: ((inout Exchange, StreamTranscript?) -> Void)?
     /// Upstream silence after which a keep-alive keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -25,12 +36,14 @@ struct StreamRelay {
 
     func run(_ x: inout Exchange) -> AttemptOutcome {
         var pipe = self.pipe
-        x.status = 200
-        x.request.setHead(status: 200, headers: [
-            ("Content-Type", contentType),
-            ("Cache-Control", "no-cache"),
-            ("X-Accel-Buffering", "no"),  // per-response guard, even if a location forgot fastcgi_buffering off
-        ] + x.baseHeaders)
+        if !resuming {
+            x.status = 200
+            x.request.setHead(status: 200, headers: [
+                ("Content-Type", contentType),
+                ("Cache-Control", "no-cache"),
+                ("X-Accel-Buffering", "no"),  // per-response guard, even if a location forgot fastcgi_buffering off
+            ] + x.baseHeaders)
+        }
         var writes = 0
         var lastActivity = Monotonic.now()
         var lastWrite = lastActivity
@@ -43,17 +56,17 @@ struct StreamRelay {
             return x.request.write(bytes)
         }
 
-        /// Ends the stream on a fault: in-band once the client has bytes, otherwise as a failed
-        /// attempt that the next deployment may take over.
-        func fail(_ x: inout Exchange, _ error: GatewayError, end: String) -> AttemptOutcome {
+        /// A fault: a failed attempt while the client has nothing from this leg, else an
+        /// interruption for the executor to continue or end.
+        func fault(_ x: inout Exchange, _ error: GatewayError, end: String) -> AttemptOutcome {
+            transfer.cancel()
             note(&x, writes, end)
-            guard x.request.headCommitted else {
-                x.status = 0
+            let clientHasBytes = resuming ? writes > 0 : x.request.headCommitted
+            guard clientHasBytes else {
+                if !resuming { x.status = 0 }
                 return .failed(error)
             }
-            x.request.write(pipe.fail(error))
-            x.note("stream_error", error.code ?? error.type)
-            return .delivered(response: nil)
+            return .interrupted(error, pipe: pipe)
         }
 
         func upstreamFault(_ code: String, _ message: String) -> GatewayError {
@@ -64,10 +77,12 @@ struct StreamRelay {
             guard let event = transfer.next(timeout: clientPollSeconds) else {
                 let now = Monotonic.now()
                 if x.request.clientGone { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
-                if now - lastActivity > idleTimeout {
-                    transfer.cancel()
-                    return fail(&x, upstreamFault("upstream_timeout", "the upstream stream went silent for \(Int(idleTimeout)) s"),
-                                end: "idle_timeout")
+                if !pipe.carriedContent, now > firstContentDeadline {
+                    return fault(&x, .upstreamTimeout(provider: provider), end: "first_token_timeout")
+                }
+                if pipe.carriedContent, now - lastActivity > stallSeconds {
+                    return fault(&x, upstreamFault("upstream_stream_stalled", "the upstream stream went silent for \(Int(stallSeconds)) s"),
+                                 end: "stalled")
                 }
                 if now - lastWrite > keepAliveSeconds, x.request.headCommitted {
                     lastWrite = now
@@ -82,44 +97,34 @@ struct StreamRelay {
                 do {
                     out = try pipe.feed(bytes)
                 } catch {
-                    transfer.cancel()
-                    return fail(&x, error, end: "invalid_stream")
-                }
-                if let error = out.upstreamError, !x.request.headCommitted {
-                    // The provider refused in-band before the client saw anything: another deployment may answer.
-                    transfer.cancel()
-                    note(&x, writes, "upstream_error")
-                    x.status = 0
-                    return .failed(error)
+                    return fault(&x, error, end: error.code == "upstream_invalid_stream" ? "invalid_stream" : "upstream_error")
                 }
                 if !send(out.bytes, &x) { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
-                if out.upstreamError != nil {
-                    transfer.cancel()
-                    note(&x, writes, "upstream_error")
-                    return .delivered(response: nil)
+                if let error = out.upstreamError {
+                    return fault(&x, error, end: "upstream_error")
                 }
                 if pipe.bufferedBytes > Self.maxEventBytes {
-                    transfer.cancel()
-                    return fail(&x, upstreamFault("upstream_event_too_large", "an upstream event exceeded \(Self.maxEventBytes) bytes"),
-                                end: "event_too_large")
+                    return fault(&x, upstreamFault("upstream_event_too_large", "an upstream event exceeded \(Self.maxEventBytes) bytes"),
+                                 end: "event_too_large")
                 }
             case .end:
                 let ending: (tail: [UInt8], complete: Bool)
                 do {
                     ending = try pipe.finish()
                 } catch {
-                    return fail(&x, error, end: "invalid_stream")
+                    return fault(&x, error, end: "invalid_stream")
                 }
                 _ = send(ending.tail, &x)
                 guard ending.complete else {
-                    return fail(&x, upstreamFault("upstream_stream_incomplete", "the upstream stream ended before the response was complete"),
-                                end: "truncated")
+                    return fault(&x, upstreamFault("upstream_stream_incomplete", "the upstream stream ended before the response was complete"),
+                                 end: "truncated")
                 }
                 note(&x, writes, "done")
+                onComplete?(&x, pipe.transcript)
                 return .delivered(response: nil)
             case .failed(let failure):
-                return fail(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
-                            end: "interrupted")
+                return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
+                             end: "interrupted")
             case .head:
                 continue
             }
@@ -127,7 +132,7 @@ struct StreamRelay {
     }
 
     private func note(_ x: inout Exchange, _ writes: Int, _ end: String) {
-        x.note("writes", String(writes))
-        x.note("stream_end", end)
+        x.note(resuming ? "continuation_writes" : "writes", String(writes))
+        x.note(resuming ? "continuation_end" : "stream_end", end)
     }
 }

@@ -4,6 +4,7 @@ import RouteroFastCGI
 import RouteroFrontEnds
 import RouteroSystem
 import RouteroProviders
+import RouteroRouting
 import RouteroState
 
 /// How one attempt at one deployment ended.
@@ -14,6 +15,18 @@ enum AttemptOutcome {
     /// Nothing was sent; another deployment may be tried if the error is retryable.
     case failed(GatewayError)
     case clientGone
+    /// The client's stream is open and broke off after it carried bytes; `pipe` wrote them. The
+    /// executor continues it on another deployment or ends it with the error.
+    case interrupted(GatewayError, pipe: any StreamPipe)
+}
+
+/// One continuation leg of a broken stream: the request asking for the rest of the answer, and the
+/// client's stream state it carries on from.
+struct ContinuationLeg {
+    var call: ChatCall
+    var encoder: any ChatStreamEncoder
+    var received: StreamTranscript
+    var splice: ContinuationSplice
 }
 
 /// How often a waiting request thread looks at its client: the disconnect-to-abort latency.
@@ -23,7 +36,8 @@ extension Gateway {
     /// Sends the request to `target` and relays the answer in the client's format. When the
     /// client and the provider speak the same family the native body passes through; otherwise the
     /// canonical call is encoded for the provider and its answer translated back.
-    func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheKey: String?) -> AttemptOutcome {
+    func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheWrite: CacheWrite?,
+                 leg: ContinuationLeg? = nil) -> AttemptOutcome {
         let target: UpstreamTarget
         do {
             target = try withCredentials(planned, x: x)
@@ -32,11 +46,15 @@ extension Gateway {
         }
         let adapter = ChatAdapters.adapter(for: target)
         let native = session.native
-        let passthrough = adapter.family == native.family
+        // A continuation leg is always translated: its request carries the delivered text.
+        let passthrough = adapter.family == native.family && leg == nil
         let spec: UpstreamRequestSpec
         var call: ChatCall?
         do {
-            if passthrough {
+            if let leg {
+                call = leg.call
+                spec = try adapter.makeRequest(leg.call, target: target)
+            } else if passthrough {
                 spec = try adapter.makeNativeRequest(native, target: target)
             } else {
                 let canonical = try session.canonical()
@@ -46,18 +64,28 @@ extension Gateway {
         } catch {
             return .failed(error)
         }
-        x.note("translate", passthrough ? "none" : "\(native.family.rawValue)>\(adapter.family.rawValue)")
+        if leg == nil {
+            x.note("translate", passthrough ? "none" : "\(native.family.rawValue)>\(adapter.family.rawValue)")
+        }
         let transfer = upstream.start(UpstreamHTTPRequest(
             method: spec.method, url: spec.url, headers: spec.headers + [(Self.viaHeader, viaValue(x))], body: spec.body,
             connectTimeoutSeconds: config.server.connectTimeoutSeconds, httpVersion: upstreamHTTPVersion))
         let provider = target.profile.id
         // LiteLLM semantics: `stream_timeout` bounds a streaming call until the upstream answers,
         // `timeout` a whole non-streaming call; both fall back to the server-wide timeout.
-        let timeout = (native.stream ? target.streamTimeoutSeconds : nil) ?? target.timeoutSeconds
-            ?? config.server.upstreamTimeoutSeconds
-        let deadline = Monotonic.now() + timeout
+        let timeout = (native.stream ? target.streamTimeoutSeconds ?? config.routing.streamTimeoutSeconds : nil)
+            ?? target.timeoutSeconds ?? config.server.upstreamTimeoutSeconds
+        let deadline = min(Monotonic.now() + timeout, budgetDeadline(x))
 
         // 1. Wait for the upstream's status line; the client sees nothing yet.
+        // Time on the upstream is not the gateway's own (x-routero-overhead-ms): counted up to the
+        // head for a stream, up to the whole body otherwise, and all of a failed attempt.
+        let sentAt = Monotonic.now()
+        var counted = false
+        func countWait(_ x: inout Exchange) {
+            if !counted { x.waited += Monotonic.now() - sentAt; counted = true }
+        }
+        defer { countWait(&x) }
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
@@ -73,6 +101,7 @@ extension Gateway {
             }
         }
 
+        if native.stream { countWait(&x) }
         let contentType = headers.first { $0.0 == "content-type" }?.1 ?? "application/json"
         // 2. Upstream errors are collected, sanitized and mapped; still nothing sent.
         if !(200...299).contains(status) {
@@ -89,19 +118,36 @@ extension Gateway {
         if native.stream && (!passthrough || native.family != .openAI
                              || contentType.lowercased().hasPrefix("text/event-stream")) {
             let pipe: any StreamPipe
-            if let call {
+            if let leg {
+                pipe = TranslatingPipe(decoder: adapter.makeStreamDecoder(for: leg.call, target: target), encoder: leg.encoder,
+                                       continuing: leg.received, splice: leg.splice)
+            } else if let call {
                 pipe = TranslatingPipe(decoder: adapter.makeStreamDecoder(for: call, target: target),
                                        encoder: session.frontEnd.makeStreamEncoder(for: native))
             } else {
                 let record = ChatCall(model: native.model, messages: [])
                 pipe = PassthroughPipe(stream: adapter.makePassthroughStream(for: native, target: target),
                                        keepAliveBytes: session.frontEnd.makeStreamEncoder(for: native).keepAlive(),
+                                       family: native.family,
                                        makeDecoder: { adapter.makeStreamDecoder(for: record, target: target) })
             }
-            let relay = StreamRelay(transfer: transfer, pipe: pipe, provider: provider,
+            var relay = StreamRelay(transfer: transfer, pipe: pipe, provider: provider,
                                     contentType: session.frontEnd.streamContentType(for: native),
-                                    idleTimeout: config.server.upstreamTimeoutSeconds)
+                                    firstContentDeadline: deadline,
+                                    stallSeconds: config.routing.streamStallTimeoutSeconds)
+            relay.resuming = leg != nil
+            if let cacheWrite {
+                let session = session
+                relay.onComplete = { x, transcript in
+                    self.storeInCache(&x, cacheWrite, response: nil, transcript: transcript, session: session)
+                }
+            }
             return relay.run(&x)
+        }
+        if leg != nil {
+            // A whole body cannot be spliced into the client's open stream.
+            transfer.cancel()
+            return .failed(.upstreamInvalidStream(provider: provider, detail: "a continuation was answered without a stream"))
         }
         // 3b. Whole bodies are collected within the deadline, then sent in one flush.
         var body: [UInt8]
@@ -109,6 +155,7 @@ extension Gateway {
         case .complete(let b): body = b
         case .stopped(let outcome): return outcome
         }
+        countWait(&x)
         var sentType = contentType
         if let call {
             do {
@@ -119,12 +166,9 @@ extension Gateway {
                 return .failed(error)
             }
         }
-        // A streaming request answered with a plain body is passed on as is; the cache never
-        // applies to streams, so it gets no cache header.
-        let cacheState = cacheKey != nil ? "miss" : (cache == nil ? "off" : "bypass")
-        let extra = native.stream ? [] : [("x-routero-cache", cacheState)]
+        // A streaming request answered with a plain body is passed on as is (and not cached).
         x.note("upstream_status", String(status))
-        x.sendBody(status, body, contentType: sentType, extraHeaders: extra)
+        x.sendBody(status, body, contentType: sentType)
         return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
     }
 

@@ -69,6 +69,9 @@ public struct UpstreamTarget: Sendable {
     public var vertex: VertexPlacement?
     /// How ``apiKey`` is obtained and presented.
     public var credential: UpstreamCredential = .apiKey
+    /// Whether the model extends a trailing assistant message, so a broken stream can be continued
+    /// by prefill (else by an instruction; deploy/ROUTING.md).
+    public var assistantPrefill = false
 
     /// The wire family requests to this target use (Vertex AI serves Gemini and Claude models).
     public var family: WireFamily { profile.family(forModel: model) }

@@ -115,6 +115,7 @@ struct CredentialResolver: Sendable {
                                     streamTimeoutSeconds: deployment?.streamTimeoutSeconds,
                                     dropUnsupportedParams: deployment?.dropParams ?? dropParams,
                                     extraHeaders: headers.map { ($0.name, $0.value) })
+        target.assistantPrefill = deployment?.supportsAssistantPrefill ?? (target.family == .anthropic)
         if profile.quirks.azureDeployments {
             target.apiVersion = deployment?.apiVersion ?? cloudDefaults.azureAPIVersion
             if deployment?.apiKey == nil, deployment?.azureADToken != nil { target.credential = .bearerToken }

@@ -1,28 +1,36 @@
 public import RouteroCore
 public import RouteroRedis
 
-/// A response as the cache stores it: its content type and its body.
+/// A response as the cache stores it: its content type and its body, and when it was stored.
 public struct CachedResponse: Sendable, Equatable {
     public var contentType: String
     public var body: [UInt8]
+    /// Unix seconds when it was stored (0 when not known).
+    public var storedAt: Int
 
-    public init(contentType: String, body: [UInt8]) {
+    public init(contentType: String, body: [UInt8], storedAt: Int = 0) {
         self.contentType = contentType
         self.body = body
+        self.storedAt = storedAt
     }
 
-    /// Stored value: the content type, a line feed, the body. A header value never holds a line
-    /// feed (curl splits header lines on it), so the first one always ends the content type.
-    var encoded: [UInt8] { Array(contentType.utf8) + [0x0A] + body }
+    /// Stored value: the storing time in decimal, a space, the content type, a line feed, the body.
+    /// A header value never holds a line feed (curl splits header lines on it), so the first one
+    /// always ends the content type.
+    var encoded: [UInt8] { Array("\(storedAt) \(contentType)".utf8) + [0x0A] + body }
 
     init?(encoded bytes: [UInt8]) {
-        guard let newline = bytes.firstIndex(of: 0x0A), newline > 0 else { return nil }
-        contentType = String(decoding: bytes[..<newline], as: UTF8.self)
+        guard let newline = bytes.firstIndex(of: 0x0A), let space = bytes[..<newline].firstIndex(of: 0x20),
+              let stored = Int(String(decoding: bytes[..<space], as: UTF8.self)), space + 1 < newline else { return nil }
+        storedAt = stored
+        contentType = String(decoding: bytes[(space + 1)..<newline], as: UTF8.self)
         body = Array(bytes[(newline + 1)...])
     }
 }
 
-/// Exact-match cache of non-streaming responses, shared by all workers that use one Redis.
+/// Exact-match cache of chat answers, shared by all workers that use one Redis. A streaming
+/// request and a whole-body request with the same parameters share an entry (stored as the whole
+/// `chat.completion`; the gateway replays it as a stream when the client asked for one).
 ///
 /// The key is a SHA-256 over the caller's scope (whose answers these are), the resolved route and
 /// the request body serialized with sorted keys, so field order and whitespace do not matter but
@@ -51,8 +59,10 @@ public struct ResponseCache: Sendable {
     }
 
     /// The Redis key for `body` sent to `routeKey` on behalf of `scope`.
-    /// - Parameter scope: the caller's identity (e.g. a hash of its key); never the key itself.
-    public func key(scope: String, routeKey: String, body: JSONObject) -> String {
+    /// - Parameters:
+    ///   - scope: the caller's identity (e.g. a hash of its key); never the key itself.
+    ///   - partition: a request's own `cache.namespace`, keeping its entries apart.
+    public func key(scope: String, routeKey: String, body: JSONObject, partition: String? = nil) -> String {
         var normalized = JSONObject()
         for (name, value) in body where !Self.ignoredFields.contains(name) {
             normalized[name] = value
@@ -63,13 +73,20 @@ public struct ResponseCache: Sendable {
         material += Array(routeKey.utf8)
         material.append(0)
         material += JSON.serialize(.object(normalized), sortedKeys: true)
-        return "\(namespace):cache:v2:\(SHA256.hex(SHA256.hash(material)))"
+        let digest = SHA256.hex(SHA256.hash(material))
+        return partition.map { "\(namespace):cache:v3:\($0):\(digest)" } ?? "\(namespace):cache:v3:\(digest)"
     }
 
-    public func lookup(_ key: String) -> Lookup {
+    /// - Parameters:
+    ///   - maxAgeSeconds: a hit older than this is a miss (a request's `s-maxage`).
+    ///   - now: Unix seconds.
+    public func lookup(_ key: String, maxAgeSeconds: Int? = nil, now: Int) -> Lookup {
         do {
             switch try redis.command(["GET", key].map { Array($0.utf8) }) {
-            case .string(let bytes): return CachedResponse(encoded: bytes).map(Lookup.hit) ?? .miss
+            case .string(let bytes):
+                guard let entry = CachedResponse(encoded: bytes) else { return .miss }
+                if let maxAgeSeconds, now - entry.storedAt > maxAgeSeconds { return .miss }
+                return .hit(entry)
             case .null: return .miss
             case .error(let message): return .unavailable(message)
             default: return .miss
@@ -79,12 +96,13 @@ public struct ResponseCache: Sendable {
         }
     }
 
-    /// Stores `response` under `key` with the configured TTL; returns an error text on failure.
+    /// Stores `response` under `key` for `ttl` seconds (else the configured TTL); returns an
+    /// error text on failure.
     @discardableResult
-    public func store(_ key: String, _ response: CachedResponse) -> String? {
+    public func store(_ key: String, _ response: CachedResponse, ttl: Int? = nil) -> String? {
         do {
             let reply = try redis.command([Array("SET".utf8), Array(key.utf8), response.encoded,
-                                           Array("EX".utf8), Array(String(ttlSeconds).utf8)])
+                                           Array("EX".utf8), Array(String(ttl ?? ttlSeconds).utf8)])
             if case .error(let message) = reply { return message }
             return nil
         } catch {

@@ -347,14 +347,26 @@ struct AnthropicStreamTests {
         #expect(!complete)
     }
 
-    @Test func passthroughSanitizesErrorEvents() throws {
+    /// An upstream `error` event is withheld and thrown, sanitized (the gateway ends the stream with
+    /// it or continues the answer elsewhere); an event that is not JSON is withheld too.
+    @Test func passthroughWithholdsErrorEventsSanitized() throws {
         let leak = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"bad key \(F.key) at https://gw.internal/v1\"}}\n\n"
         let target = F.target(apiBase: "https://gw.internal/v1")
         for split in [0, 7, 40, leak.utf8.count] {
-            let text = String(decoding: try relay(leak, split: split, target: target).bytes, as: UTF8.self)
-            #expect(!text.contains("SECRETsecret"))
-            #expect(!text.contains("gw.internal"))
-            #expect(text.hasPrefix("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"bad key "))
+            do {
+                _ = try relay(leak, split: split, target: target)
+                Issue.record("an error event was relayed")
+            } catch {
+                #expect(!error.message.contains("SECRETsecret"))
+                #expect(!error.message.contains("gw.internal"))
+                var stream = F.adapter.makePassthroughStream(for: NativeChat(family: .anthropic, body: [:], model: "m", stream: true),
+                                                             target: target)
+                let text = String(decoding: stream.fail(error), as: UTF8.self)
+                #expect(text.hasPrefix("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":"))
+            }
+        }
+        #expect(throws: GatewayError.self) {
+            try relay("event: content_block_delta\ndata: {\"type\":\"content_block_del\n\n", split: 5)
         }
     }
 

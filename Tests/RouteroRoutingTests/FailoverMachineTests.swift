@@ -113,3 +113,46 @@ struct FailoverMachineTests {
         #expect(m.decisions.contains("fallbacks: f"))
     }
 }
+
+/// The request's time budget and the executor's continuation moves.
+struct FailoverBudgetTests {
+    @Test func noAttemptStartsAfterTheBudget() {
+        var m = FailoverMachine(plan: FailoverMachineTests.plan(["a", "b"]), budgetEnd: 10, jitter: { 0.5 })
+        #expect(m.next(now: 0)?.target.deploymentID == "a")
+        m.failed(FailoverMachineTests.error(503), now: 9.9)
+        #expect(m.next(now: 10) == nil)
+        #expect(m.decisions.last == "time budget spent")
+        #expect(m.lastError?.status == 503)
+    }
+
+    @Test func aBackoffThatWouldEndPastTheBudgetIsNotWaited() {
+        var m = FailoverMachine(plan: FailoverMachineTests.plan(["a"]), budgetEnd: 1, jitter: { 0.99 })
+        #expect(m.next(now: 0) != nil)
+        m.failed(FailoverMachineTests.error(429, retryAfter: "3"), now: 0.5)
+        #expect(m.next(now: 0.5) == nil)
+    }
+
+    @Test func retryCurrentTriesTheSameDeploymentAgainAtOnce() {
+        var m = FailoverMachine(plan: FailoverMachineTests.plan(["a", "b"]), jitter: { 0.5 })
+        #expect(m.next(now: 0)?.target.deploymentID == "a")
+        m.retryCurrent(now: 1, reason: "prefill refused")
+        let step = m.next(now: 1)
+        #expect(step?.target.deploymentID == "a")
+        #expect(step?.delaySeconds == 0)
+    }
+
+    @Test func skipCurrentMovesOnWithoutTakingTheError() {
+        var m = FailoverMachine(plan: FailoverMachineTests.plan(["a", "b"]), jitter: { 0.5 })
+        #expect(m.next(now: 0) != nil)
+        m.failed(FailoverMachineTests.error(502), now: 0)
+        #expect(m.next(now: 0)?.target.deploymentID == "b")
+        m.skipCurrent(reason: "400 to a continuation")
+        #expect(m.lastError?.status == 502)
+        #expect(m.next(now: 5)?.target.deploymentID == "a")
+    }
+
+    @Test func aStallMovesOnLikeATimeout() {
+        let stalled = GatewayError(status: 502, type: "server_error", code: "upstream_stream_stalled", message: "m", retryable: true)
+        #expect(FailureClass(stalled) == .timeout)
+    }
+}

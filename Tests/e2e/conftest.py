@@ -18,6 +18,7 @@ from helpers import MockUpstream, Stack, free_port, worker_binary
 # Models the main config serves, all on the mock. (model name -> extra deployment keys)
 MAIN_MODELS = {
     "mock-echo": {},
+    "mock-tool": {},                       # the streamed tool-call cache test
     "mock-429": {},
     "mock-500": {},
     "mock-503": {},

@@ -101,7 +101,7 @@ import json
 import re
 import urllib.parse
 
-from mock_core import (Behaviour, Exchange, Plan, Turn, b64_bytes, behaviour, fragments, make_plan,
+from mock_core import (Behaviour, Exchange, Plan, Turn, b64_bytes, behaviour, continuation_of, fragments, make_plan,
                        media_suffix, short_id, sign, split_pieces, sse, word_count)
 from mock_google_auth import check_bearer, google_error, unauthenticated
 
@@ -181,8 +181,20 @@ def tool_result_text(block: dict) -> str:
     return text + "".join(block_media(b) for b in parts if b.get("type") in ("image", "document"))
 
 
+def _plain_text(m: dict) -> str:
+    return "".join(b.get("text", "") for b in _blocks(m.get("content")) if b.get("type") == "text")
+
+
+def continuation(body: dict) -> tuple[int, str] | None:
+    """(index of the original user message, delivered prefix) when Routero asks to continue a cut answer."""
+    msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    return continuation_of([(m.get("role"), _plain_text(m)) for m in msgs])
+
+
 def last_turn(body: dict) -> Turn:
-    users = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+    msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    cont = continuation(body)
+    users = [msgs[cont[0]]] if cont is not None else [m for m in msgs if m.get("role") == "user"]
     if not users:
         return Turn()
     blocks = _blocks(users[-1].get("content"))
@@ -194,6 +206,9 @@ def last_turn(body: dict) -> Turn:
 
 def prefill_of(body: dict) -> str:
     msgs = body.get("messages") or []
+    cont = continuation(body)
+    if cont is not None and not behaviour(body.get("model")).echoprefix:
+        return cont[1]
     last = msgs[-1] if msgs and isinstance(msgs[-1], dict) else {}
     if last.get("role") != "assistant":
         return ""
@@ -651,6 +666,12 @@ class AnthropicMessages:
         fault = self.fault(b, model)
         if fault:
             return await ex.reply(fault)
+        msgs = body.get("messages") or []
+        if b.noprefill and msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "assistant":
+            # What recent Claude models answer to a trailing assistant message.
+            return await ex.reply(anthropic_error(400, "invalid_request_error",
+                                                  "This model does not support assistant message prefill. "
+                                                  "The conversation must end with a user message."))
         plan = plan_for(body, model)
         turn = last_turn(body)
         if b.filter:

@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 
-from mock_core import (Behaviour, Exchange, Plan, Turn, args_words, behaviour, dumps, fragments, json_answer,
+from mock_core import (Behaviour, Exchange, Plan, Turn, args_words, behaviour, continuation_of, dumps, fragments, json_answer,
                        make_plan, media_suffix, plain_answer, split_pieces, truncate_words, word_count)
 
 LONG_GAP_S = 0.1  # pacing of mock-long-<n>; the disconnect/stall tests rely on it
@@ -59,9 +59,19 @@ def message_media(message: dict) -> list[str]:
     return out
 
 
-def last_turn(body: dict) -> Turn:
-    """The last user turn; trailing ``tool`` messages make it a turn of tool results."""
+def continuation(body: dict) -> tuple[int, str] | None:
+    """(index of the original user message, delivered prefix) when Routero asks to continue a cut answer."""
     msgs = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    return continuation_of([(m.get("role"), message_text(m)) for m in msgs])
+
+
+def last_turn(body: dict) -> Turn:
+    """The last user turn; trailing ``tool`` messages make it a turn of tool results; for a continuation
+    request, the user turn whose answer is being continued."""
+    msgs = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    cont = continuation(body)
+    if cont is not None:
+        return Turn(message_text(msgs[cont[0]]), message_media(msgs[cont[0]]))
     tools = []
     for m in reversed(msgs):
         if m.get("role") != "tool":
@@ -111,8 +121,10 @@ def chat_plan(body: dict, b: Behaviour) -> Plan:
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     rf = body.get("response_format")
     json_mode = isinstance(rf, dict) and rf.get("type") in ("json_object", "json_schema")
+    cont = continuation(body)
+    prefill = cont[1] if cont is not None and not b.echoprefix else ""
     plan = make_plan(b, last_turn(body), declared_tools(body), limit, [stop] if isinstance(stop, str) else stop,
-                     json_mode)
+                     json_mode, prefill=prefill)
     if b.filter_out:  # the output filter stops the answer after two words
         plan.text, plan.calls, plan.finish = truncate_words(plan.text, 2), [], "content_filter"
     return plan
@@ -242,6 +254,14 @@ class OpenAIChat:
         if b.fault == 404:
             return 404, error_body(f"The model `{model}` does not exist or you do not have access to it.",
                                    "invalid_request_error", "model_not_found")
+        if b.ctx:
+            return 400, error_body("This model's maximum context length is 8192 tokens. However, your messages "
+                                   "resulted in 9000 tokens. Please reduce the length of the messages.",
+                                   "invalid_request_error", "context_length_exceeded", "messages")
+        if b.policy:
+            return 400, error_body("Your request was rejected as a result of our safety system. Your prompt may "
+                                   "contain text that is not allowed by our safety system.", "invalid_request_error",
+                                   "content_policy_violation")
         return None
 
     # -- request ---------------------------------------------------------------------------------
@@ -406,7 +426,12 @@ class OpenAIChat:
                 yield dumps(c), 0
             yield dumps(chunk({"role": "assistant", "content": "", "refusal": None})), 0
             for i, piece in enumerate(pieces):
-                yield dumps(chunk({"content": piece})), gap
+                if b.stall is not None and i == b.stall:
+                    yield None, 30  # silence with the connection open
+                    return
+                if b.garbage is not None and i == b.garbage:
+                    yield '{"id": "' + cid + '", "object": "chat.completion.chunk", "choi', gap
+                yield dumps(chunk({"content": piece})), (b.ttft_ms / 1000 if i == 0 and b.ttft_ms else gap)
                 if b.overload_mid and i == 1:
                     yield dumps(error_body("The server is overloaded or not ready yet.", "server_error",
                                            "server_is_overloaded")), gap
@@ -428,11 +453,12 @@ class OpenAIChat:
             if include_usage:
                 yield dumps({"id": cid, "object": "chat.completion.chunk", "created": created, "model": shown_model,
                              "system_fingerprint": "fp_mock", "choices": [], "usage": self.usage(body, plan)}), 0
-            yield "[DONE]", 0
+            if not b.nodone:
+                yield "[DONE]", 0
 
         async def produce(s):
             for payload, before in events():
-                if not await s.pause(before) or not await s.send(f"data: {payload}\n\n"):
+                if not await s.pause(before) or payload is None or not await s.send(f"data: {payload}\n\n"):
                     return False
             return "cut" if b.cut is not None else True
 

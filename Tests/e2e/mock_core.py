@@ -305,6 +305,14 @@ class Behaviour:
     cut: int | None = None
     slow_ms: int = 0
     overload_mid: bool = False
+    stall: int | None = None    # mock-stall-<n>: n content deltas, then silence with the connection open
+    garbage: int | None = None  # mock-garbage-<n>: n content deltas, then a chunk that is not JSON
+    ttft_ms: int = 0            # mock-ttft-<ms>: the role chunk at once, the first content after <ms>
+    nodone: bool = False        # mock-nodone: finish and usage chunks, but no [DONE]
+    echoprefix: bool = False    # mock-echoprefix: told to continue a cut answer, it starts over instead
+    noprefill: bool = False     # mock-noprefill (Anthropic): a final assistant message is a 400
+    ctx: bool = False           # mock-ctx: 400 context_length_exceeded, as api.openai.com words it
+    policy: bool = False        # mock-policy: 400 content_policy_violation (the request was refused)
 
     async def delay(self) -> None:
         if self.slow_ms:
@@ -344,12 +352,20 @@ def behaviour(model: str | None) -> Behaviour:
                 b.filter, b.filter_out, i = False, True, i + 1
         elif t in FAULT_CODES and i == 1:
             b.fault = int(t)
-        elif t in ("cut", "slow") and nxt.isdigit():
+        elif t in ("cut", "slow", "stall", "garbage", "ttft") and nxt.isdigit():
             if t == "cut":
                 b.cut = int(nxt)
+            elif t == "stall":
+                b.stall = int(nxt)
+            elif t == "garbage":
+                b.garbage = int(nxt)
+            elif t == "ttft":
+                b.ttft_ms = int(nxt)
             else:
                 b.slow_ms = int(nxt)
             i += 1
+        elif t in ("nodone", "echoprefix", "noprefill", "ctx", "policy"):
+            setattr(b, t, True)
         elif t == "overload" and nxt == "mid":
             b.overload_mid, i = True, i + 1
         elif t != "echo":
@@ -491,6 +507,22 @@ def plain_answer(turn: Turn) -> str:
     if turn.tool_results is not None:
         return tool_said(turn.tool_results, (turn.text + suffix).strip())
     return echo_answer(turn.text, turn.suffixes)
+
+
+# Routero's documented continuation instruction (deploy/ROUTING.md): a model told this after an
+# assistant message holding the start of its answer continues that answer (or, mock-echoprefix,
+# starts over, as careless models do).
+CONTINUE_INSTRUCTION = ("Your previous reply was cut off. Continue it exactly where it stopped: "
+                        "output only the rest of the reply, without repeating any of it and without any preamble.")
+
+
+def continuation_of(roles_texts: list) -> tuple[int, str] | None:
+    """For messages ``[(role, text), ...]`` ending ``user, assistant(prefix), user(instruction)``: the index
+    of the original user message and the prefix; otherwise None."""
+    if len(roles_texts) >= 3 and roles_texts[-1] == ("user", CONTINUE_INSTRUCTION) \
+            and roles_texts[-2][0] == "assistant" and roles_texts[-3][0] == "user":
+        return len(roles_texts) - 3, roles_texts[-2][1]
+    return None
 
 
 def make_plan(b: Behaviour, turn: Turn, tools: list, max_tokens=None, stops=None, json_mode: bool = False,

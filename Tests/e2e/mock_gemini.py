@@ -102,7 +102,7 @@ import re
 import time
 import urllib.parse
 
-from mock_core import (Behaviour, Exchange, Plan, Turn, args_words, b64_bytes, behaviour, make_plan, media_kind,
+from mock_core import (Behaviour, Exchange, Plan, Turn, args_words, b64_bytes, behaviour, continuation_of, make_plan, media_kind,
                        media_suffix, short_id, sign, split_pieces, sse, word_count)
 from mock_google_auth import check_bearer, error_info, google_error, unauthenticated
 
@@ -499,8 +499,26 @@ def function_result_text(fr: dict) -> str:
     return text + "".join(part_media(p) for p in _g(fr, "parts", []) if isinstance(p, dict))
 
 
+def _content_text(c: dict) -> str:
+    return "".join(p["text"] for p in _g(c, "parts", []) if isinstance(p, dict) and isinstance(p.get("text"), str)
+                   and not p.get("thought"))
+
+
+def continuation(req: dict) -> tuple[int, str] | None:
+    """(index of the original user content, delivered prefix) when Routero asks to continue a cut answer."""
+    contents = [c for c in _g(req, "contents", []) if isinstance(c, dict)]
+    roles = {"model": "assistant"}
+    return continuation_of([(roles.get(c.get("role") or "user", c.get("role") or "user"), _content_text(c))
+                            for c in contents])
+
+
 def last_turn(req: dict) -> Turn:
-    users = [c for c in _g(req, "contents", []) if isinstance(c, dict) and (c.get("role") or "user") == "user"]
+    cont = continuation(req)
+    if cont is not None:
+        contents = [c for c in _g(req, "contents", []) if isinstance(c, dict)]
+        users = [contents[cont[0]]]
+    else:
+        users = [c for c in _g(req, "contents", []) if isinstance(c, dict) and (c.get("role") or "user") == "user"]
     if not users:
         return Turn()
     parts = [p for p in _g(users[-1], "parts", []) if isinstance(p, dict)]
@@ -520,8 +538,11 @@ def plan_for(req: dict, model: str) -> Plan:
     gc = _g(req, "generation_config", {})
     limit = _g(gc, "max_output_tokens")
     limit = int(limit) if isinstance(limit, (int, str)) and str(limit).lstrip("-").isdigit() else None
-    return make_plan(behaviour(model), last_turn(req), declared_functions(req), limit, _g(gc, "stop_sequences"),
-                     json_mode=_g(gc, "response_mime_type") == "application/json")
+    cont = continuation(req)
+    b = behaviour(model)
+    return make_plan(b, last_turn(req), declared_functions(req), limit, _g(gc, "stop_sequences"),
+                     json_mode=_g(gc, "response_mime_type") == "application/json",
+                     prefill=cont[1] if cont is not None and not b.echoprefix else "")
 
 
 def answer_text(req: dict, model: str = "mock-echo") -> str:

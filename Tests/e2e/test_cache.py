@@ -68,13 +68,96 @@ def test_body_cache_no_cache_opts_out_and_is_stripped(client, mock):
     assert all("cache" not in c["body"] for c in calls), "the cache field must be stripped"
 
 
-def test_streaming_is_not_cached(client, mock):
-    """Streaming requests always go upstream."""
-    text = unique("stream")
-    for _ in range(2):
-        list(client.chat.completions.create(model="mock-echo", stream=True,
-                                            messages=[{"role": "user", "content": text}]))
-    assert len(mock.calls_with(text)) == 2
+def _stream(client, text, model="mock-echo", **kw):
+    raw = client.chat.completions.with_raw_response.create(
+        model=model, stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": text}], **kw)
+    return raw.headers, list(raw.parse())
+
+
+def _content(chunks):
+    return {
+        "ids": {c.id for c in chunks},
+        "text": "".join(c.choices[0].delta.content or "" for c in chunks if c.choices),
+        "calls": [(t.index, t.id, t.function.name, t.function.arguments)
+                  for c in chunks if c.choices for t in (c.choices[0].delta.tool_calls or [])],
+        "finish": [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason],
+        "usage": [(c.usage.prompt_tokens, c.usage.completion_tokens) for c in chunks if c.usage],
+    }
+
+
+def test_a_streamed_answer_is_cached_and_replayed_as_a_stream(client, mock):
+    """A stream is stored when it completes; the same request, streaming, replays it as SSE with the
+    same id, text, finish and usage, without reaching the upstream."""
+    text = unique("stream cached")
+    h1, first = _stream(client, text)
+    h2, second = _stream(client, text)
+    assert h1.get("x-routero-cache") == "miss" and h2.get("x-routero-cache") == "hit"
+    assert _content(second) == _content(first)
+    assert len(_content(second)["ids"]) == 1 and _content(second)["usage"]
+    assert len(mock.calls_with(text)) == 1
+    # A whole-body request with the same parameters is served from the same entry.
+    h3, whole = _ask(client, text)
+    assert h3.get("x-routero-cache") == "hit" and whole.choices[0].message.content == f"echo: {text}"
+
+
+def test_a_streamed_tool_call_replays_intact(client, mock):
+    text = unique("stream tool in Paris")
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    _, first = _stream(client, text, model="mock-tool", tools=tools)
+    h2, second = _stream(client, text, model="mock-tool", tools=tools)
+    assert h2.get("x-routero-cache") == "hit"
+    got, want = _content(second), _content(first)
+    assert got["finish"] == want["finish"] == ["tool_calls"]
+    # One fragment per call on replay; the concatenated arguments and ids are the same.
+    def calls(c):
+        merged = {}
+        for index, cid, name, args in c["calls"]:
+            entry = merged.setdefault(index, ["", "", ""])
+            entry[0] += cid or ""
+            entry[1] += name or ""
+            entry[2] += args or ""
+        return merged
+    assert calls(got) == calls(want) and calls(got)
+    assert len(mock.calls_with(text)) == 1
+
+
+def test_per_request_controls(client, mock):
+    """LiteLLM's cache field: no-store keeps an answer out; ttl and namespace partition and expire;
+    s-maxage refuses entries older than asked."""
+    import time
+    text = unique("controls")
+    h, _ = _ask(client, text, extra_body={"cache": {"no-store": True}})
+    assert h.get("x-routero-cache") == "bypass"
+    h, _ = _ask(client, text)
+    assert h.get("x-routero-cache") == "miss", "no-store kept the first answer out"
+    h, _ = _ask(client, text, extra_body={"cache": {"namespace": "team-b"}})
+    assert h.get("x-routero-cache") == "miss", "another namespace has its own entries"
+    h, _ = _ask(client, text, extra_body={"cache": {"namespace": "team-b"}})
+    assert h.get("x-routero-cache") == "hit"
+    time.sleep(1.2)
+    h, _ = _ask(client, text, extra_body={"cache": {"s-maxage": 0}})
+    assert h.get("x-routero-cache") == "miss", "an entry older than s-maxage is not served"
+    short = unique("ttl")
+    _ask(client, short, extra_body={"cache": {"ttl": 1}})
+    time.sleep(2.2)
+    h, _ = _ask(client, short)
+    assert h.get("x-routero-cache") == "miss", "the entry lived for its own ttl"
+    assert all("cache" not in c["body"] for c in mock.calls_with(text))
+
+
+def test_a_bad_control_is_a_400_naming_it(client):
+    import openai
+    import pytest
+    with pytest.raises(openai.BadRequestError) as ei:
+        _ask(client, unique("badttl"), extra_body={"cache": {"ttl": -1}})
+    assert ei.value.response.json()["error"]["param"] == "cache.ttl"
+
+
+def test_overhead_is_reported(client):
+    h, _ = _ask(client, unique("overhead"), extra_headers={"Cache-Control": "no-cache"})
+    overhead = float(h["x-routero-overhead-ms"])
+    assert 0 <= overhead < 1000
 
 
 def test_errors_are_not_cached(client, mock):

@@ -271,7 +271,10 @@ def test_stream_cut_midway_ends_with_error_event(client, stack):
             if ch.choices:
                 got.append(ch.choices[0].delta.content or "")
     assert not isinstance(ei.value, openai.APIConnectionError), "must be an in-band error event, not a dropped connection"
-    assert "".join(got) == "".join(pieces)
+    # The retry on the same deployment continued the answer (and broke again): whatever arrived is
+    # the answer's beginning, without duplicate or gap (test_continuation.py covers the splice).
+    assert "".join(got).startswith("".join(pieces))
+    assert answer_text(chat_body("x", text)).startswith("".join(got))
     # Raw view: the last event is a JSON error object, and there is no [DONE].
     _, _, events = sse_events(stack.port, chat_body("mock-cut-3", text, stream=True))
     datas = [d for _, d in events]

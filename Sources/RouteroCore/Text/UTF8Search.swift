@@ -25,4 +25,20 @@ public enum UTF8Search {
         }
         return false
     }
+
+    /// The first offset at or after `from` where `needle` occurs in `bytes`.
+    public static func firstIndex(of needle: [UInt8], in bytes: [UInt8], from: Int = 0) -> Int? {
+        guard let first = needle.first else { return from }
+        var i = from
+        let last = bytes.count - needle.count
+        while i <= last {
+            if bytes[i] == first {
+                var k = 1
+                while k < needle.count, bytes[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
 }

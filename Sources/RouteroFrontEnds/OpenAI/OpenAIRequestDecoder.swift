@@ -11,7 +11,7 @@ struct OpenAIRequestDecoder {
     static let mapped: Set<String> = [
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "seed",
         "presence_penalty", "frequency_penalty", "n", "reasoning_effort", "tools", "tool_choice", "parallel_tool_calls",
-        "response_format", "user", "stream", "stream_options", "functions", "function_call", "cache",
+        "response_format", "user", "stream", "stream_options", "functions", "function_call", "cache", "fallbacks",
     ]
     /// Advisory OpenAI fields other families ignore.
     static let droppable: Set<String> = [

@@ -4,6 +4,9 @@ import RouteroCore
 /// out half-way, every event forwarded unchanged (name, data and id kept) except that the message of
 /// an `error` event is sanitized (upstream text may echo keys or internal URLs). The stream is
 /// complete once `message_stop` has been relayed.
+///
+/// An `error` event or an event whose data is not JSON is not forwarded: ``feed(_:)`` throws the
+/// mapped error, so the gateway ends the stream with it or continues the answer elsewhere.
 struct AnthropicPassthroughStream: PassthroughStream {
     let target: UpstreamTarget
     private var parser = SSEParser()
@@ -16,11 +19,12 @@ struct AnthropicPassthroughStream: PassthroughStream {
     var bufferedBytes: Int { parser.bufferedBytes }
 
     mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
-        relay(parser.feed(bytes))
+        try relay(parser.feed(bytes))
     }
 
     mutating func finish() -> (tail: [UInt8], complete: Bool) {
-        let tail = relay(parser.finish())
+        // A bad last event leaves the stream incomplete, which the gateway reports as truncated.
+        guard let tail = try? relay(parser.finish()) else { return ([], false) }
         return (tail, complete)
     }
 
@@ -30,17 +34,16 @@ struct AnthropicPassthroughStream: PassthroughStream {
         AnthropicVocabulary.streamErrorEvent(error)
     }
 
-    private mutating func relay(_ events: [SSEEvent]) -> [UInt8] {
+    private mutating func relay(_ events: [SSEEvent]) throws(GatewayError) -> [UInt8] {
         var out: [UInt8] = []
-        for var event in events {
-            let payload = try? JSON.parse(event.data)
-            let type = payload?["type"]?.stringValue ?? event.event
+        for event in events {
+            guard let payload = try? JSON.parse(event.data) else {
+                throw .upstreamInvalidStream(provider: target.profile.id, detail: "an event's data is not JSON")
+            }
+            let type = payload["type"]?.stringValue ?? event.event
             if type == "message_stop" { complete = true }
-            if type == "error", case .object(var root)? = payload, case .object(var error)? = root["error"],
-               let message = error["message"]?.stringValue {
-                error["message"] = .string(UpstreamErrors.sanitize(message, target: target))
-                root["error"] = .object(error)
-                event.data = JSON.string(.object(root))
+            if type == "error" {
+                throw AnthropicAdapter(profile: target.profile).streamError(event.data, target: target)
             }
             out += event.encoded()
         }

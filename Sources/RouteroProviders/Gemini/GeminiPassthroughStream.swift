@@ -40,7 +40,7 @@ public struct GeminiPassthroughStream: PassthroughStream {
         guard !failed else { return [] }
         if sseFraming {
             var out: [UInt8] = []
-            for event in sse.feed(bytes) { out += forward(event) }
+            for event in sse.feed(bytes) { out += try forward(event) }
             return out
         }
         let elements: [[UInt8]]
@@ -51,7 +51,7 @@ public struct GeminiPassthroughStream: PassthroughStream {
         }
         var out: [UInt8] = []
         if array.opened { out += opening() }
-        for element in elements { out += forwardElement(element) }
+        for element in elements { out += try forwardElement(element) }
         if array.closed, !sentClosing {
             sentClosing = true
             out += Array("]".utf8)
@@ -64,7 +64,11 @@ public struct GeminiPassthroughStream: PassthroughStream {
         guard !failed else { return ([], complete) }
         var tail: [UInt8] = []
         if sseFraming {
-            for event in sse.finish() { tail += forward(event) }
+            // A bad last event leaves the stream incomplete, which the gateway reports as truncated.
+            for event in sse.finish() {
+                guard let bytes = try? forward(event) else { return (tail, false) }
+                tail += bytes
+            }
         } else if complete, !sentClosing {
             // The answer finished but the upstream closed before its `]`: the client still gets valid JSON.
             tail += opening()
@@ -95,12 +99,9 @@ public struct GeminiPassthroughStream: PassthroughStream {
         return Array("[".utf8)
     }
 
-    private mutating func forward(_ event: SSEEvent) -> [UInt8] {
-        var data = event.data
-        if let value = try? JSON.parse(data), let object = value.objectValue {
-            observe(object)
-            if let sanitized = sanitizedError(object) { data = JSON.string(.object(sanitized)) }
-        }
+    private mutating func forward(_ event: SSEEvent) throws(GatewayError) -> [UInt8] {
+        let data = event.data
+        try observe(try chunk(Array(data.utf8)))
         var out: [UInt8] = []
         for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
             out += Array("data: ".utf8) + Array(line.utf8) + [0x0D, 0x0A]
@@ -109,34 +110,32 @@ public struct GeminiPassthroughStream: PassthroughStream {
         return out
     }
 
-    private mutating func forwardElement(_ bytes: [UInt8]) -> [UInt8] {
-        var element = bytes
-        if let value = try? JSON.parse(bytes), let object = value.objectValue {
-            observe(object)
-            if let sanitized = sanitizedError(object) { element = JSON.serialize(.object(sanitized)) }
-        }
+    private mutating func forwardElement(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
+        let element = bytes
+        try observe(try chunk(bytes))
         var out = opening()
         if sentElements > 0 { out += Array(",\r\n".utf8) }
         sentElements += 1
         return out + element
     }
 
-    /// Notes a finish reason or a prompt block.
-    private mutating func observe(_ chunk: JSONObject) {
+    /// One chunk as an object; a chunk that is not one is not forwarded.
+    private func chunk(_ bytes: [UInt8]) throws(GatewayError) -> JSONObject {
+        guard let object = (try? JSON.parse(bytes))?.objectValue else {
+            throw .upstreamInvalidStream(provider: target.profile.id, detail: "a chunk is not a JSON object")
+        }
+        return object
+    }
+
+    /// Notes a finish reason or a prompt block; an error chunk is not forwarded but thrown, so
+    /// the gateway ends the stream with it or continues the answer elsewhere.
+    private mutating func observe(_ chunk: JSONObject) throws(GatewayError) {
+        if chunk["error"]?.objectValue != nil { throw GeminiErrors.inStream(chunk, target: target) }
         if let candidates = chunk["candidates"]?.arrayValue,
            candidates.contains(where: { ($0["finishReason"]?.stringValue ?? "").isEmpty == false }) {
             complete = true
         }
         if chunk["candidates"] == nil, chunk["promptFeedback"]?["blockReason"]?.stringValue != nil { complete = true }
-    }
-
-    /// An upstream error chunk with its message sanitized, or nil when `chunk` is not one.
-    private func sanitizedError(_ chunk: JSONObject) -> JSONObject? {
-        guard var error = chunk["error"]?.objectValue, let message = error["message"]?.stringValue else { return nil }
-        error["message"] = .string(UpstreamErrors.sanitize(message, target: target))
-        var out = chunk
-        out["error"] = .object(error)
-        return out
     }
 }
 

@@ -13,7 +13,7 @@ public struct OpenAICompatibleAdapter: Sendable {
 
     /// Body fields that belong to the gateway, not the provider, and are removed before forwarding.
     /// `cache` is LiteLLM's per-request cache control (`{"no-cache": true}`).
-    public static let gatewayOnlyFields = ["cache"]
+    public static let gatewayOnlyFields = ["cache", "fallbacks"]
 
     /// Creates the adapter for `profile`.
     public init(profile: ProviderProfile) {

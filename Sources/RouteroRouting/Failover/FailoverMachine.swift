@@ -44,15 +44,19 @@ public struct FailoverMachine: Sendable {
     public private(set) var decisions: [String] = []
     private let contextWindowFallbacks: [String]
     private let contentPolicyFallbacks: [String]
+    /// No attempt starts after this monotonic time (the request's total budget).
+    let budgetEnd: Double
 
     /// - Parameters:
     ///   - fallbacks: the group's `fallbacks` (or `default_fallbacks`), tried once the plan is exhausted.
     ///   - contextWindowFallbacks: the group's `context_window_fallbacks`.
     ///   - contentPolicyFallbacks: the group's `content_policy_fallbacks`.
+    ///   - budgetEnd: the monotonic time after which no attempt starts (`total_timeout_seconds`).
     ///   - resolve: a group name → its plan (nil when it resolves to nothing).
     ///   - jitter: a random fraction in [0, 1) for backoff (injected so tests are exact).
     public init(plan: RoutePlan, policy: RetryPolicy = RetryPolicy(), fallbacks: [String] = [],
-                contextWindowFallbacks: [String] = [], contentPolicyFallbacks: [String] = [], resolve: @escaping @Sendable (String) -> RoutePlan? = { _ in nil },
+                contextWindowFallbacks: [String] = [], contentPolicyFallbacks: [String] = [], budgetEnd: Double = .infinity,
+                resolve: @escaping @Sendable (String) -> RoutePlan? = { _ in nil },
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.policy = policy
         self.resolve = resolve
@@ -62,6 +66,7 @@ public struct FailoverMachine: Sendable {
         self.fallbackGroups = fallbacks
         self.contextWindowFallbacks = contextWindowFallbacks
         self.contentPolicyFallbacks = contentPolicyFallbacks
+        self.budgetEnd = budgetEnd
     }
 
     /// The next attempt, or nil when the request is over (``lastError`` says why).
@@ -70,6 +75,12 @@ public struct FailoverMachine: Sendable {
         guard !queue.isEmpty else { return nil }
         let index = queue.firstIndex { $0.notBefore <= now }
             ?? queue.indices.min { queue[$0].notBefore < queue[$1].notBefore }!
+        if max(now, queue[index].notBefore) >= budgetEnd {
+            queue.removeAll()
+            fallbacksUsed = true
+            decisions.append("time budget spent")
+            return nil
+        }
         current = index
         queue[index].tries += 1
         attempts += 1
@@ -121,6 +132,25 @@ public struct FailoverMachine: Sendable {
                 decisions.append("\(id): 429; not before +\(wait)s")
             }
         }
+    }
+
+    /// The current attempt is to be made again at once, as if it had not been tried (the executor
+    /// changed the request, e.g. a continuation's form).
+    public mutating func retryCurrent(now: Double, reason: String) {
+        guard let index = current else { return }
+        current = nil
+        queue[index].tries -= 1
+        queue[index].notBefore = now
+        decisions.append("\(queue[index].target.deploymentID): \(reason)")
+    }
+
+    /// The current deployment is dropped for this request without its error becoming the request's
+    /// (a continuation it could not take says nothing about the client's request).
+    public mutating func skipCurrent(reason: String) {
+        guard let index = current else { return }
+        current = nil
+        decisions.append("\(queue[index].target.deploymentID): \(reason); moves on")
+        queue.remove(at: index)
     }
 
     private func backoff(_ tries: Int) -> Double {

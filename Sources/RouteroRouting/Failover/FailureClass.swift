@@ -43,6 +43,7 @@ public enum FailureClass: Sendable, Equatable {
         case 502:
             switch code {
             case "upstream_unreachable", "upstream_stream_interrupted": self = .connection
+            case "upstream_stream_stalled": self = .timeout  // a silent route is not retried
             case "upstream_authentication_failed", "upstream_response_too_large": self = .unavailable
             default: self = .serverError
             }
@@ -54,6 +55,14 @@ public enum FailureClass: Sendable, Equatable {
     }
 
     /// Whether any deployment may still be tried after this failure.
+    /// Whether the error is about the request itself (no deployment of this model would take it).
+    public var endsRequest: Bool {
+        switch self {
+        case .contentPolicy, .badRequest, .contextWindow: true
+        default: false
+        }
+    }
+
     public var allowsAnotherAttempt: Bool {
         switch self {
         case .contentPolicy, .badRequest: false

@@ -40,7 +40,8 @@ public struct RoutedFailover: Sendable {
         offset = machine.attempts
         earlierDecisions = machine.decisions + ["last resort: \(lastResort.map(\.deploymentID).joined(separator: ","))"]
         let plan = RoutePlan(routeKey: "", requestedModel: "", attempts: lastResort)
-        machine = FailoverMachine(plan: plan, policy: machine.policy, resolve: { _ in nil }, jitter: machine.jitter)
+        machine = FailoverMachine(plan: plan, policy: machine.policy, budgetEnd: machine.budgetEnd, resolve: { _ in nil },
+                                  jitter: machine.jitter)
         guard var step = machine.next(now: now) else { return nil }
         step.attempt += offset
         return step
@@ -49,6 +50,16 @@ public struct RoutedFailover: Sendable {
     /// Records that the current attempt failed with `error` at `now`.
     public mutating func failed(_ error: GatewayError, now: Double) {
         machine.failed(error, now: now)
+    }
+
+    /// See ``FailoverMachine/retryCurrent(now:reason:)``.
+    public mutating func retryCurrent(now: Double, reason: String) {
+        machine.retryCurrent(now: now, reason: reason)
+    }
+
+    /// See ``FailoverMachine/skipCurrent(reason:)``.
+    public mutating func skipCurrent(reason: String) {
+        machine.skipCurrent(reason: reason)
     }
 
     /// Whether a failure of this class leaves room for a deployment of the same model: a client

@@ -6,6 +6,10 @@ public import RouteroCore
 ///
 /// Complete once `[DONE]` arrived; a stream that ends after a `finish_reason` without the sentinel
 /// (some compatible servers) is completed here with the held usage and `[DONE]`.
+///
+/// An event that is not a whole JSON object (a chunk cut in half, garbage) or that is the
+/// provider's in-band error is not forwarded: ``feed(_:)`` throws, so the gateway can end the
+/// stream with its own error event or continue it elsewhere, and no broken chunk reaches the client.
 public struct OpenAIPassthroughStream: PassthroughStream {
     let target: UpstreamTarget
     private var parser = SSEParser()
@@ -24,11 +28,12 @@ public struct OpenAIPassthroughStream: PassthroughStream {
     public var bufferedBytes: Int { parser.bufferedBytes }
 
     public mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
-        forward(parser.feed(bytes))
+        try forward(parser.feed(bytes))
     }
 
     public mutating func finish() -> (tail: [UInt8], complete: Bool) {
-        var tail = forward(parser.finish())
+        // A bad last event leaves the stream incomplete, which the gateway reports as truncated.
+        guard var tail = try? forward(parser.finish()) else { return ([], false) }
         if !complete, sawFinish {
             for event in usage?.flush() ?? [] { tail += event.encoded() }
             tail += Self.doneEvent
@@ -41,9 +46,10 @@ public struct OpenAIPassthroughStream: PassthroughStream {
         OpenAIVocabulary.streamErrorEvent(error)
     }
 
-    private mutating func forward(_ batch: [SSEEvent]) -> [UInt8] {
+    private mutating func forward(_ batch: [SSEEvent]) throws(GatewayError) -> [UInt8] {
         var out: [UInt8] = []
         for upstreamEvent in batch {
+            try check(upstreamEvent)
             for var event in usage?.process(upstreamEvent) ?? [upstreamEvent] {
                 if event.isDone { complete = true }
                 if !sawFinish, Self.finishes(event.data) { sawFinish = true }
@@ -52,6 +58,18 @@ public struct OpenAIPassthroughStream: PassthroughStream {
             }
         }
         return out
+    }
+
+    /// Throws for an event that must not reach the client: not JSON, or the provider's error.
+    private func check(_ event: SSEEvent) throws(GatewayError) {
+        if event.isDone || event.data.isEmpty { return }
+        guard JSONShape.isWholeObject(event.data) else {
+            throw .upstreamInvalidStream(provider: target.profile.id, detail: "a chunk is not a JSON object")
+        }
+        guard UTF8Search.contains(event.data, "\"error\""),
+              let root = (try? JSON.parse(event.data))?.objectValue, root["error"]?.objectValue != nil,
+              root["choices"] == nil else { return }
+        throw UpstreamErrors.mapStreamError(body: Array(event.data.utf8), target: target)
     }
 
     /// True when a chunk carries a non-null `finish_reason` in any choice.

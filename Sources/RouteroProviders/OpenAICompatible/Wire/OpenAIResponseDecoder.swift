@@ -59,10 +59,13 @@ public enum OpenAIVocabulary {
 }
 
 /// A 2xx OpenAI chat body → canonical result (first choice).
-struct OpenAIResponseDecoder {
+public struct OpenAIResponseDecoder: Sendable {
     let provider: String
 
-    func decode(_ body: [UInt8]) throws(GatewayError) -> ChatResult {
+    /// - Parameter provider: names the source in errors.
+    public init(provider: String) { self.provider = provider }
+
+    public func decode(_ body: [UInt8]) throws(GatewayError) -> ChatResult {
         guard let object = (try? JSON.parse(body))?.objectValue,
               let choice = object["choices"]?.arrayValue?.first?.objectValue else {
             throw .upstreamInvalidResponse(provider: provider, detail: "not a chat.completion object")

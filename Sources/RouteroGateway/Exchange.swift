@@ -20,6 +20,8 @@ struct Exchange {
     var answeredBy: (deployment: String, provider: String, attempt: Int)?
     /// The entry format of the matched route: errors are written in its shape.
     var format: any ChatFrontEnd = Gateway.openAIFormat
+    /// OpenAI's `x-ratelimit-*` headers from the caller's admission (authenticated callers only).
+    var rateLimitHeaders: [(String, String)] = []
 
     init(request: FastCGIRequest, workerID: String) {
         self.request = request
@@ -36,7 +38,7 @@ struct Exchange {
             headers += [("x-routero-deployment", answeredBy.deployment), ("x-routero-provider", answeredBy.provider),
                         ("x-routero-attempts", String(answeredBy.attempt))]
         }
-        return headers
+        return headers + rateLimitHeaders
     }
 
     mutating func note(_ key: String, _ value: String) { fields.append((key, value)) }

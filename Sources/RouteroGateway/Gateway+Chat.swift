@@ -17,7 +17,7 @@ extension Gateway {
         x.note("format", native.family.rawValue)
         x.note("model", native.model)
         x.note("stream", native.stream ? "true" : "false")
-        let plan = try router.plan(model: native.model)
+        let plan = usageOrdered(try router.plan(model: native.model))
         x.note("route", plan.routeKey)
         var session = ChatSession(frontEnd: frontEnd, native: native)
 
@@ -42,6 +42,8 @@ extension Gateway {
             }
         }
 
+        let limits = try admitClient(&x, session: &session, plan: plan)
+        defer { limits.finish() }
         var failover = failoverMachine(for: plan)
         while let step = failover.next(now: Monotonic.now()) {
             if step.delaySeconds > 0, !wait(step.delaySeconds, x) {
@@ -50,11 +52,13 @@ extension Gateway {
                 return
             }
             let target = step.target
+            if let refusal = limits.admitDeployment(target) { failover.failed(refusal, now: Monotonic.now()); continue }
             x.note("attempt", "\(step.attempt):\(target.deploymentID)")
             x.answeredBy = (target.deploymentID, target.profile.id, step.attempt)
             let outcome = attempt(&x, session: &session, target: target, cacheKey: cacheKey)
             switch outcome {
-            case .delivered(let response):
+            case .delivered(let response, let usage):
+                limits.delivered(usage)
                 if let cacheKey, let cache, let response,
                    CachePolicy.storable(response, maxBytes: config.cache.maxEntryBytes) {
                     if let failure = cache.store(cacheKey, response) {

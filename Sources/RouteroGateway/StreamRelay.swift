@@ -17,6 +17,8 @@ struct StreamRelay {
     let provider: String
     let contentType: String
     let idleTimeout: Double
+    /// Report the answer's usage when the stream ends (rate limits reconcile with it).
+    var recordUsage = false
     /// Upstream silence after which a keep-alive keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -115,7 +117,7 @@ struct StreamRelay {
                                 end: "truncated")
                 }
                 note(&x, writes, "done")
-                return .delivered(response: nil)
+                return .delivered(response: nil, usage: recordUsage ? pipe.transcript?.usage : nil)
             case .failed(let failure):
                 return fail(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
                             end: "interrupted")

@@ -10,7 +10,8 @@ import RouteroState
 enum AttemptOutcome {
     /// A response went to the client (success, a passed-through error stream, or an in-stream
     /// error). `response` is the complete 200 answer of a non-streaming call, for the cache.
-    case delivered(response: CachedResponse?)
+    /// `usage` is the answer's token usage when known (reconciles rate-limit reservations).
+    case delivered(response: CachedResponse?, usage: Usage? = nil)
     /// Nothing was sent; another deployment may be tried if the error is retryable.
     case failed(GatewayError)
     case clientGone
@@ -100,7 +101,7 @@ extension Gateway {
             }
             let relay = StreamRelay(transfer: transfer, pipe: pipe, provider: provider,
                                     contentType: session.frontEnd.streamContentType(for: native),
-                                    idleTimeout: config.server.upstreamTimeoutSeconds)
+                                    idleTimeout: config.server.upstreamTimeoutSeconds, recordUsage: rateLimitsWantUsage)
             return relay.run(&x)
         }
         // 3b. Whole bodies are collected within the deadline, then sent in one flush.
@@ -110,10 +111,12 @@ extension Gateway {
         case .stopped(let outcome): return outcome
         }
         var sentType = contentType
+        var usage: Usage?
         if let call {
             do {
                 let result = try adapter.parseResponse(body, for: call, target: target)
                 body = session.frontEnd.encodeResponse(result, for: native)
+                usage = result.usage
                 sentType = "application/json"
             } catch {
                 return .failed(error)
@@ -125,7 +128,8 @@ extension Gateway {
         let extra = native.stream ? [] : [("x-routero-cache", cacheState)]
         x.note("upstream_status", String(status))
         x.sendBody(status, body, contentType: sentType, extraHeaders: extra)
-        return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
+        if call == nil, rateLimitsWantUsage { usage = UsageScan.usage(in: body) }
+        return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil, usage: usage)
     }
 
     /// `target` with the access token its credential needs (Vertex service accounts, Entra apps).

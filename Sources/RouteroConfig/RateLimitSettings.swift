@@ -66,3 +66,16 @@ public struct RateLimitSettings: Sendable, Equatable {
         !perKey.isEmpty || perModel.values.contains { $0.rpm != nil || $0.tpm != nil } || globalMaxParallel != nil
     }
 }
+
+extension RateLimitSettings: CustomStringConvertible {
+    /// `{per_key: {rpm: 60, ...}, per_model: {...}, ...}` for `check-config` (nothing secret here).
+    public var description: String {
+        func text(_ pairs: [(String, Int?)]) -> String {
+            "{" + pairs.compactMap { name, value in value.map { "\(name): \($0)" } }.joined(separator: ", ") + "}"
+        }
+        let models = perModel.keys.sorted().map { "\($0): \(text([("rpm", perModel[$0]!.rpm), ("tpm", perModel[$0]!.tpm)]))" }
+        return "{per_key: \(text([("rpm", perKey.rpm), ("tpm", perKey.tpm), ("max_parallel", perKey.maxParallel)])), "
+            + "per_model: {\(models.joined(separator: ", "))}, global_max_parallel: \(globalMaxParallel.map(String.init) ?? "none"), "
+            + "on_redis_outage: \(onRedisOutage.rawValue), default_completion_tokens: \(defaultCompletionTokens)}"
+    }
+}

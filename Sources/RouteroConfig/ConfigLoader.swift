@@ -14,7 +14,7 @@ public enum ConfigLoader {
     /// Top-level keys of the native schema.
     public static let nativeTopLevelKeys = [
         "server", "auth", "redis", "cache", "providers", "allow_unlisted_models", "drop_params",
-        "routing", "models",
+        "routing", "models", "limits",
     ]
 
     /// Reads and validates the file at `path`.

@@ -24,7 +24,7 @@ extension GatewayConfig: CustomStringConvertible, CustomDebugStringConvertible, 
         var lines = [
             "format: \(format.rawValue)", "server: \(server)", "auth: \(auth)",
             "redis: \(redis.map(\.description) ?? "none (use --redis)")", "cache: \(cache)",
-            "allow_unlisted_models: \(allowUnlistedModels)", "routing: strategy=\(routing.strategy)",
+            "allow_unlisted_models: \(allowUnlistedModels)", "routing: strategy=\(routing.strategy)", "limits: \(limits)",
         ]
         for name in providerSettings.keys.sorted() { lines.append("provider \(name): \(providerSettings[name]!)") }
         for group in modelGroups {

@@ -36,6 +36,7 @@ enum NativeSchema {
             config.allowUnlistedModels = try context.bool(node, at: "allow_unlisted_models")
         }
         if let node = top.take("drop_params") { config.dropParams = try context.bool(node, at: "drop_params") }
+        if let node = top.take("limits") { try RateLimitParser.parseNative(node, into: &config, context: context) }
         if let node = top.take("routing") {
             var map = try YAMLMap(node, path: "routing")
             try RoutingParser.parseNative(&map, into: &config.routing, context: context)

@@ -23,6 +23,8 @@ public final class Gateway: Sendable {
     let upstreamHTTPVersion: UpstreamHTTPVersion
     /// OAuth tokens for upstreams that need them (Vertex AI), shared through Redis when configured.
     let accessTokens: AccessTokens
+    /// Client and deployment rate limits; nil when none are configured.
+    let rateLimits: RateLimitRuntime?
 
     /// Builds the gateway from a validated configuration.
     /// - Parameters:
@@ -51,6 +53,7 @@ public final class Gateway: Sendable {
         self.workerID = String(getpid())
         self.instanceID = instanceID
         self.upstreamHTTPVersion = UpstreamHTTPVersion(rawValue: config.server.upstreamHTTPVersion) ?? .http1_1
+        self.rateLimits = RateLimitRuntime.make(config, redis: redis)
         self.accessTokens = AccessTokens(store: SharedTokenStore(redis: redis, namespace: config.cache.namespace),
                                          upstream: upstream, connectTimeoutSeconds: config.server.connectTimeoutSeconds)
     }

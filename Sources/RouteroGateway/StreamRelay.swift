@@ -28,6 +28,8 @@ struct StreamRelay {
     var resuming = false
     /// Called with what the client received when the stream completed (the cache stores it).
     var onComplete: ((inout Exchange, StreamTranscript?) -> Void)?
+    /// Report the answer's usage when the stream ends (rate limits reconcile with it).
+    var recordUsage = false
     /// Upstream silence after which a keep-alive keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -120,7 +122,7 @@ struct StreamRelay {
                 }
                 note(&x, writes, "done")
                 onComplete?(&x, pipe.transcript)
-                return .delivered(response: nil)
+                return .delivered(response: nil, usage: recordUsage ? pipe.transcript?.usage : nil)
             case .failed(let failure):
                 return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
                              end: "interrupted")

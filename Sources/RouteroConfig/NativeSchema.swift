@@ -132,6 +132,10 @@ enum NativeSchema {
         if let value = map.take("command_timeout_ms") {
             redis.commandTimeoutMs = try context.int(value, at: map.child("command_timeout_ms"), in: 1...600_000, expected: millis)
         }
+        if let value = map.take("unreachable_readiness") {
+            let choice = try context.choice(value, at: map.child("unreachable_readiness"), from: ["degraded", "not_ready"])
+            redis.notReadyWhenUnreachable = choice == "not_ready"
+        }
         map.warnUnknown(in: context)
         return redis
     }

@@ -63,6 +63,10 @@ public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
     /// Per-command timeout in milliseconds (`redis.command_timeout_ms`); also bounds the wait
     /// for a free pooled connection.
     public var commandTimeoutMs: Int = 50
+    /// `/health/ready` while Redis is unreachable (`redis.unreachable_readiness`): 200
+    /// `degraded` by default (the gateway still serves); `not_ready` answers 503, for operators
+    /// whose gateway is useless without Redis (e.g. fail-closed limits) or who fail over elsewhere.
+    public var notReadyWhenUnreachable = false
 
     /// Creates settings for `host:port`.
     public init(host: String, port: Int = 6379, password: Secret? = nil, db: Int = 0) {
@@ -103,11 +107,12 @@ public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The address part of `other` (server or cluster seeds, credentials, database), keeping
-    /// these settings' timeouts: how `--redis` overrides the file.
+    /// these settings' timeouts and readiness choice: how `--redis` overrides the file.
     public func withAddress(of other: RedisSettings) -> RedisSettings {
         var merged = other
         merged.connectTimeoutMs = connectTimeoutMs
         merged.commandTimeoutMs = commandTimeoutMs
+        merged.notReadyWhenUnreachable = notReadyWhenUnreachable
         return merged
     }
 

@@ -14,12 +14,15 @@ extension Gateway {
     /// keeps serving (the cache is bypassed, tokens are granted per process, the other shared
     /// features fall back as documented in deploy/ROUTING.md), and every worker shares one Redis,
     /// so taking them all out of rotation would turn a Redis outage into a gateway outage.
+    /// `redis.unreachable_readiness: not_ready` answers 503 `not_ready` instead, for operators
+    /// whose gateway is of no use without Redis.
     /// Without the master key the answer is the bare status and reason: no Redis address, no
     /// pid, no counters. While a breaker is open the check costs no network round trip, so
     /// probing many times a second can neither hang nor re-open Redis.
     func readiness(_ x: inout Exchange) {
         let redisError = redis?.check()
-        var body: JSONObject = ["status": redisError == nil ? "ready" : "degraded"]
+        let strict = config.redis?.notReadyWhenUnreachable ?? false
+        var body: JSONObject = ["status": redisError == nil ? "ready" : (strict ? "not_ready" : "degraded")]
         if redisError != nil { body["reason"] = "redis_unreachable" }
         if presentsMasterKey(x) {
             body["config"] = "loaded"
@@ -35,6 +38,6 @@ extension Gateway {
                                 "new_connections": .number(String(stats.newConnections)),
                                 "active": .number(String(stats.active))]
         }
-        x.sendJSON(200, body)
+        x.sendJSON(redisError != nil && strict ? 503 : 200, body)
     }
 }

@@ -45,6 +45,13 @@ struct RedisClusterConfigTests {
         #expect(redis.commandTimeoutMs == 30 && redis.connectTimeoutMs == 70)
     }
 
+    @Test func unreachableReadinessChoice() throws {
+        #expect(try Self.native("  url: redis://h:1\n").redis?.notReadyWhenUnreachable == false)
+        #expect(try Self.native("  url: redis://h:1\n  unreachable_readiness: not_ready\n").redis?.notReadyWhenUnreachable == true)
+        let error = #expect(throws: ConfigError.self) { _ = try Self.native("  url: redis://h:1\n  unreachable_readiness: off\n") }
+        #expect(error?.description.hasPrefix("redis.unreachable_readiness:") == true)
+    }
+
     @Test func liteLLMStartupNodes() throws {
         let yaml = """
         model_list: []

@@ -150,3 +150,23 @@ def test_frozen_redis_costs_each_request_at_most_a_timeout(outage):
           f"ready {recovered * 1000:.0f} ms after SIGCONT")
     assert latencies[-1] < 2.0
     hits_again(stack.port)
+
+
+def test_operators_can_choose_not_ready(tmp_path, mock, binary):
+    """redis.unreachable_readiness: not_ready restores 503 for gateways useless without Redis;
+    requests are still answered (the cache is bypassed)."""
+    dead = RedisServer(tmp_path / "redis")
+    dead.kill()
+    config = tmp_path / "config.yaml"
+    config.write_text("auth: {master_key: os.environ/ROUTERO_MASTER_KEY}\ncache: {enabled: true}\n"
+                      f"redis: {{url: \"{dead.url}\", unreachable_readiness: not_ready}}\n"
+                      "models:\n  - {name: mock-echo, deployments: [{model: openai/mock-echo, "
+                      f"api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n")
+    stack = Stack(config, tmp_path / "state", workers=1, binary=binary, redis=dead.url, tls=False)
+    try:
+        status, _, body = raw_request(stack.port, "GET", "/health/ready", headers={"Authorization": None})
+        assert status == 503 and body == b'{"status":"not_ready","reason":"redis_unreachable"}', body
+        status, headers, _ = raw_request(stack.port, "POST", "/v1/chat/completions", chat_body("mock-echo", unique("nr")))
+        assert status == 200 and headers.get("x-routero-cache") == "bypass"
+    finally:
+        stack.stop()

@@ -36,10 +36,7 @@ public final class Gateway: Sendable {
         self.router = try ModelRouter(config: config, environment: environment)
         self.upstream = UpstreamClient(maxConnections: config.server.maxConcurrentRequests)
         if let r = config.redis {
-            let endpoint = RedisEndpoint(host: r.host, port: r.port, username: r.username,
-                                         password: r.password?.value, db: r.db,
-                                         connectTimeoutMs: r.connectTimeoutMs, commandTimeoutMs: r.commandTimeoutMs)
-            let client = RedisClient(endpoint: endpoint)
+            let client = Self.redisClient(r)
             self.redis = client
             self.cache = config.cache.enabled
                 ? ResponseCache(redis: client, namespace: config.cache.namespace, ttlSeconds: config.cache.ttlSeconds)

@@ -68,7 +68,7 @@ enum CurlEasySetup {
         _ = routero_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
         if finalOnly && code < 200 { return }
         t.headDelivered = true
-        _ = t.push(.head(status: code, headers: t.headers), force: true)
+        t.push(.head(status: code, headers: t.headers))
     }
 
     static func failure(_ code: CURLcode) -> UpstreamFailure {
@@ -93,9 +93,8 @@ private let curlWriteCallback: curl_write_callback = { data, size, count, contex
     let t = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
     let n = size * count
     if !t.headDelivered { CurlEasySetup.deliverHeadIfNeeded(t) }
-    let bytes = [UInt8](UnsafeRawBufferPointer(start: data, count: n))
     // Refusing the bytes pauses the transfer; curl hands the same bytes again on resume.
-    return t.push(.body(bytes)) ? n : Int(CURL_WRITEFUNC_PAUSE)
+    return t.pushBody(UnsafeRawBufferPointer(start: data, count: n)) ? n : Int(CURL_WRITEFUNC_PAUSE)
 }
 
 private let curlHeaderCallback: curl_write_callback = { data, size, count, context in

@@ -16,6 +16,9 @@ public final class FastCGIRequest: @unchecked Sendable {
     /// went out). Such a request is ended, its connection closed, and the gateway logs this; one
     /// request's bug must never take the process down.
     public private(set) var misuse: String?
+    /// Who is told of a disconnect, and the watcher registration (request thread only).
+    private var disconnectOwner: ObjectIdentifier?
+    private var disconnectToken: UInt64?
 
     init(raw: UnsafeMutablePointer<FCGX_Request>) {
         self.raw = raw
@@ -116,6 +119,37 @@ public final class FastCGIRequest: @unchecked Sendable {
         let rc = poll(&p, 1, 0)
         if rc <= 0 { return false }
         return p.revents & Int16(ROUTERO_POLLRDHUP | POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
+    /// Asks to be told, on another thread, as soon as the client goes away, so a thread that
+    /// waits for something else (an upstream answer) needs no periodic ``clientGone`` poll.
+    ///
+    /// `makeSignal` runs only when `owner` differs from the last caller's, so calling this before
+    /// every wait costs a comparison; a new owner's signal replaces the previous one, and runs at
+    /// once if the client already left. A signal may also run when the client is still there
+    /// (it only means "look now"): the waiting thread decides with ``clientGone``. Returns false
+    /// when the process cannot watch this request; the caller then polls ``clientGone``.
+    /// The registration ends with the request.
+    public func signalClientGone(to owner: ObjectIdentifier, _ makeSignal: () -> @Sendable () -> Void) -> Bool {
+        if disconnectOwner == owner { return disconnectToken != nil }
+        disconnectOwner = owner
+        let signal = makeSignal()
+        guard let watcher = DisconnectWatcher.shared else { return false }
+        if let token = disconnectToken {
+            watcher.replace(token, signal: signal)
+            return true
+        }
+        let fd = raw.pointee.ipcFd
+        guard fd >= 0, let token = watcher.watch(fd, signal: signal) else { return false }
+        disconnectToken = token
+        return true
+    }
+
+    /// Ends the disconnect registration: before the connection is closed or carries the next request.
+    func stopWatchingClient() {
+        if let token = disconnectToken { DisconnectWatcher.shared?.unwatch(raw.pointee.ipcFd, token: token) }
+        disconnectToken = nil
+        disconnectOwner = nil
     }
 
     /// Sets the response status and headers without sending them.

@@ -60,7 +60,8 @@ struct StreamRelay {
         }
 
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: min(lastActivity + idleTimeout, x.request.headCommitted ? lastWrite + keepAliveSeconds : .infinity),
+                                                client: x.request) else {
                 let now = Monotonic.now()
                 if x.request.clientGone { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
                 if now - lastActivity > idleTimeout {

@@ -16,7 +16,8 @@ enum AttemptOutcome {
     case clientGone
 }
 
-/// How often a waiting request thread looks at its client: the disconnect-to-abort latency.
+/// How often a waiting request thread looks at its client when the FastCGI front cannot signal a
+/// disconnect (see `UpstreamTransfer.next(until:client:)`): the disconnect-to-abort latency then.
 let clientPollSeconds = 0.25
 
 extension Gateway {
@@ -61,7 +62,7 @@ extension Gateway {
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .clientGone }
                 if Monotonic.now() > deadline { transfer.cancel(); return .failed(.upstreamTimeout(provider: provider)) }
                 continue
@@ -157,7 +158,7 @@ extension Gateway {
                          deadline: Double, provider: String) -> Collected {
         var body: [UInt8] = []
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .stopped(.clientGone) }
                 if Monotonic.now() > deadline {
                     transfer.cancel()

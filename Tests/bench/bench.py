@@ -292,22 +292,24 @@ def pct(values: list[float], p: float) -> float:
     return v[min(len(v) - 1, int(p / 100 * len(v)))]
 
 
-def held_run(port: int, path: str, auth: str, streams: int, pids, out: Path) -> dict:
-    """One held-streams run; `pids()` lists the process tree under test (read again while sampling,
-    so workers nginx or Routero start meanwhile are counted)."""
-    tree = pids()
-    before = cpu_seconds(tree)
+def held_run(port: int, path: str, auth: str, streams: int, groups: dict, out: Path) -> dict:
+    """One held-streams run. `groups` maps a name to a function listing that part of the process
+    tree under test (read again while sampling, so processes started meanwhile are counted)."""
+    def tree() -> list[int]:
+        return [p for g in groups.values() for p in g()]
+    before = {name: cpu_seconds(g()) for name, g in groups.items()}
     client = subprocess.Popen([sys.executable, str(HERE / "held_client.py"), "--port", str(port), "--path", path,
                                "--auth", auth, "--streams", str(streams), "--chunks", str(HELD_CHUNKS),
                                "--ramp", "5", "--out", str(out)])
     peak = 0.0
     while client.poll() is None:
-        peak = max(peak, tree_rss_mb(pids()))
+        peak = max(peak, tree_rss_mb(tree()))
         time.sleep(0.5)
-    spent = cpu_seconds(pids()) - before
-    out = json.loads(out.read_text())
-    out.update(cpu_ms_per_stream=1000 * spent / streams, peak_rss_mb=peak, load=os.getloadavg()[0])
-    return out
+    spent = {name: cpu_seconds(g()) - before[name] for name, g in groups.items()}
+    result = json.loads(out.read_text())
+    result.update(cpu_ms_per_stream=1000 * sum(spent.values()) / streams, peak_rss_mb=peak, load=os.getloadavg()[0],
+                  parts={name: 1000 * v / streams for name, v in spent.items()})
+    return result
 
 
 def main() -> None:
@@ -389,14 +391,15 @@ def main() -> None:
         if "held" in SECTIONS:
             redis_pid = int((work / "stack" / "redis.pid").read_text())
             trees = {
-                "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", lambda: family(instant.pid)),
+                "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(instant.pid)}),
                 "routero": (stack.port, "/v1/chat/completions", MASTER_KEY,
-                            lambda: family(stack_nginx) + list(stack.worker_pids().values()) + [redis_pid]),
+                            {"nginx": lambda: family(stack_nginx), "workers": lambda: list(stack.worker_pids().values()),
+                             "redis": lambda: [redis_pid]}),
             }
             for k in HELD:
-                for name, (port, path, auth, pids) in trees.items():
+                for name, (port, path, auth, parts) in trees.items():
                     log(f"held streams: {k} via {name} (~{HELD_CHUNKS + 10} s)")
-                    held[(k, name)] = held_run(port, path, auth, k, pids, work / "held.json")
+                    held[(k, name)] = held_run(port, path, auth, k, parts, work / "held.json")
                     time.sleep(2)  # let closed connections settle before the next run
         stack.stop()
         stack = None
@@ -484,6 +487,8 @@ def main() -> None:
             print(f"{k:>8} {name:<17}{r['exact']:>6}/{k:<5}{r['cpu_ms_per_stream']:>14.2f}{pct(g, 50):>9.0f}"
                   f"{pct(g, 99):>8.0f}{max(g, default=float('nan')):>8.0f}{pct(t, 50):>10.1f}"
                   f"{max(t, default=float('nan')):>8.1f}{r['peak_rss_mb']:>12.0f}{r['load']:>6.1f}")
+            if len(r["parts"]) > 1:
+                print(f"{'':>9}CPU ms/stream by part: " + ", ".join(f"{n} {v:.2f}" for n, v in r["parts"].items()))
             if r["failed"]:
                 print(f"{'':>9}failures: {sorted(set(r['failed']))[:3]}")
         for k in HELD:

@@ -8,8 +8,9 @@ extension UpstreamTransfer {
     ///
     /// The first wait hooks the FastCGI front's disconnect signal to this transfer (it interrupts
     /// the wait), so a held stream sleeps until its next chunk, its client leaves or its deadline,
-    /// with no periodic wake-up. Where the front cannot watch the request, the wait still wakes
-    /// every `clientPollSeconds` to poll the client, as before.
+    /// with no periodic wake-up. Until the front watches the request (it does not for the first
+    /// `FastCGIRequest.watchAfterSeconds`, nor where it cannot), the wait wakes every
+    /// `clientPollSeconds` to poll the client, as before.
     func next(until deadline: Double, client request: FastCGIRequest) -> UpstreamEvent? {
         let watched = request.signalClientGone(to: ObjectIdentifier(self)) {
             { [self] in self.interrupt() }

@@ -44,12 +44,17 @@ struct ClientGoneSignalTests {
         return (server, path)
     }
 
-    /// Sends a request, lets the handler start, then leaves the way nginx does for a gone client.
+    /// Sends a request, lets the handler register, then leaves the way nginx does for a gone client.
     func sendAndLeave(_ path: String) throws {
         let client = try #require(FastCGITestClient(unixPath: path))
         client.send(params: [("REQUEST_METHOD", "GET")], body: [])
-        usleep(300_000)
+        usleep(useconds_t(FastCGIRequest.watchAfterSeconds * 1e6) + 400_000)
         client.close()
+    }
+
+    /// Lets a handler's request age past the point where it is watched at all.
+    static func ageRequest() {
+        usleep(useconds_t(FastCGIRequest.watchAfterSeconds * 1e6) + 50_000)
     }
 
     /// Polls `condition` for up to 5 s (a generous bound for a loaded machine).
@@ -62,6 +67,7 @@ struct ClientGoneSignalTests {
         let probe = Probe()
         let owner = Owner()
         let (server, path) = try start("signal") { req in
+            Self.ageRequest()
             let ok = req.signalClientGone(to: ObjectIdentifier(owner)) {
                 { probe.signals.add(1, ordering: .relaxed); probe.woke.signal() }
             }
@@ -86,6 +92,7 @@ struct ClientGoneSignalTests {
         let woke = PipeSignal()
         let a = Owner(), b = Owner()
         let (server, path) = try start("owner") { req in
+            Self.ageRequest()
             _ = req.signalClientGone(to: ObjectIdentifier(a)) {
                 made.add(1, ordering: .relaxed)
                 return { first.add(1, ordering: .relaxed) }
@@ -115,8 +122,11 @@ struct ClientGoneSignalTests {
     @Test func aFinishedRequestIsNoLongerWatched() throws {
         let signals = Atomic<Int>(0)
         let owner = Owner()
+        let registered = Atomic<Bool>(false)
         let (server, path) = try start("finished") { req in
-            _ = req.signalClientGone(to: ObjectIdentifier(owner)) { { signals.add(1, ordering: .relaxed) } }
+            Self.ageRequest()
+            let ok = req.signalClientGone(to: ObjectIdentifier(owner)) { { signals.add(1, ordering: .relaxed) } }
+            registered.store(ok, ordering: .relaxed)
             req.respond(status: 200, headers: [], body: Array("ok".utf8))
         }
         defer { server.stopAccepting() }
@@ -125,7 +135,27 @@ struct ClientGoneSignalTests {
         #expect(String(decoding: client.readResponse(), as: UTF8.self).hasSuffix("ok"))
         client.close()
         usleep(500_000)
-        let late = signals.load(ordering: .relaxed)
+        let (late, wasRegistered) = (signals.load(ordering: .relaxed), registered.load(ordering: .relaxed))
+        #expect(wasRegistered)
         #expect(late == 0)
+    }
+
+    /// Most requests finish within the poll interval: they never cost the watcher a registration.
+    @Test func aYoungRequestIsNotRegisteredYet() throws {
+        let answers = Mutex<[Bool]>([])
+        let owner = Owner()
+        let (server, path) = try start("young") { req in
+            let early = req.signalClientGone(to: ObjectIdentifier(owner)) { {} }
+            Self.ageRequest()
+            let later = req.signalClientGone(to: ObjectIdentifier(owner)) { {} }
+            answers.withLock { $0 = [early, later] }
+            req.respond(status: 200, headers: [], body: Array("ok".utf8))
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        #expect(String(decoding: client.readResponse(), as: UTF8.self).hasSuffix("ok"))
+        let got = answers.withLock { $0 }
+        #expect(got == [false, true])
     }
 }

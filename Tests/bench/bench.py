@@ -3,7 +3,7 @@
 
 Everything shares one machine, so read the RATIOS, not the absolute numbers.
   1. Overhead: wrk against (a) nginx proxy_pass -> instant mock and (b) nginx -> Routero ->
-     the same instant mock, at -c1 and -c64. The instant mock is an nginx `return 200` with a
+     the same instant mock, at -c1, -c32 and -c64. The instant mock is an nginx `return 200` with a
      fixed chat.completion (a Python mock would be the bottleneck). Cache off.
   2. Translation: the same instant upstream in each family (fixed JSON bodies and fixed SSE
      bodies of CHUNKS events), wrk at -c32 through the gateway, passthrough vs translated rows
@@ -113,12 +113,10 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, int, int]:
-    """One nginx with two servers: the instant mock, and a plain proxy_pass in front of it (and in
-    front of the held-streams mock under /held/)."""
-    mock_port, proxy_port = free_port(), free_port()
+def start_nginx(work: Path, port: int, servers: str) -> subprocess.Popen:
+    """An nginx (one worker process) with `servers` inside its http block, ready on `port`."""
+    work.mkdir(parents=True, exist_ok=True)
     (work / "tmp").mkdir()
-    body = FIXED.replace("'", "\\'")
     conf = f"""
 daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log warn;
 {"user root;" if os.geteuid() == 0 else ""}
@@ -128,21 +126,7 @@ http {{
   access_log off;
   client_body_temp_path {work}/tmp/body; proxy_temp_path {work}/tmp/proxy;
   fastcgi_temp_path {work}/tmp/fcgi; uwsgi_temp_path {work}/tmp/uwsgi; scgi_temp_path {work}/tmp/scgi;
-  upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
-  upstream held {{ server 127.0.0.1:{held_port}; keepalive 128; }}
-  server {{ listen 127.0.0.1:{mock_port};
-           location / {{ default_type application/json; return 200 '{body}'; }}
-           location = /anthropic/v1/messages {{ default_type application/json;
-                                               return 200 '{nginx_literal(fixed_anthropic_message())}'; }}
-           location = /sse/v1/chat/completions {{ default_type text/event-stream;
-                                                 return 200 '{nginx_literal(fixed_openai_sse())}'; }}
-           location = /anthropic-sse/v1/messages {{ default_type text/event-stream;
-                                                   return 200 '{nginx_literal(fixed_anthropic_sse())}'; }} }}
-  server {{ listen 127.0.0.1:{proxy_port};
-           location /held/ {{ proxy_pass http://held/; proxy_http_version 1.1;
-                             proxy_set_header Connection ""; proxy_buffering off; }}
-           location / {{ proxy_pass http://instant; proxy_http_version 1.1;
-                        proxy_set_header Connection ""; proxy_buffering off; }} }}
+{servers}
 }}
 """
     (work / "nginx.conf").write_text(conf)
@@ -151,11 +135,37 @@ http {{
     deadline = time.time() + 10
     while time.time() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", proxy_port), 0.2).close()
-            return proc, mock_port, proxy_port
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError("instant nginx did not start")
+    raise RuntimeError(f"nginx in {work} did not start")
+
+
+def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, subprocess.Popen, int, int]:
+    """Two nginx processes: the instant mock, and a plain proxy_pass in front of it (and in front
+    of the held-streams mock under /held/). Separate processes, so the proxy's own CPU is measured
+    directly rather than as a difference."""
+    mock_port, proxy_port = free_port(), free_port()
+    body = FIXED.replace("'", "\\'")
+    mock = start_nginx(work / "mock", mock_port, f"""
+  server {{ listen 127.0.0.1:{mock_port};
+           location / {{ default_type application/json; return 200 '{body}'; }}
+           location = /anthropic/v1/messages {{ default_type application/json;
+                                               return 200 '{nginx_literal(fixed_anthropic_message())}'; }}
+           location = /sse/v1/chat/completions {{ default_type text/event-stream;
+                                                 return 200 '{nginx_literal(fixed_openai_sse())}'; }}
+           location = /anthropic-sse/v1/messages {{ default_type text/event-stream;
+                                                   return 200 '{nginx_literal(fixed_anthropic_sse())}'; }} }}""")
+    proxy = start_nginx(work / "proxy", proxy_port, f"""
+  upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
+  upstream held {{ server 127.0.0.1:{held_port}; keepalive 128; }}
+  server {{ listen 127.0.0.1:{proxy_port};
+           location /held/ {{ proxy_pass http://held/; proxy_http_version 1.1;
+                             proxy_set_header Connection ""; proxy_buffering off; }}
+           location / {{ proxy_pass http://instant; proxy_http_version 1.1;
+                        proxy_set_header Connection ""; proxy_buffering off; }} }}""")
+    return mock, proxy, mock_port, proxy_port
 
 
 def wrk(url: str, conns: int, script: Path) -> dict:
@@ -319,7 +329,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="routero-bench-"))
     os.chmod(work, 0o755)
     started = time.time()
-    instant = mock = stack = idle_stack = held_mock = None
+    instant = proxy = mock = stack = idle_stack = held_mock = None
     rows = {}
     translated = {}
     held = {}
@@ -327,8 +337,7 @@ def main() -> None:
     idle = None
     try:
         held_mock = HeldMock()
-        (work / "instant").mkdir()
-        instant, mock_port, proxy_port = start_instant_nginx(work / "instant", held_mock.port)
+        instant, proxy, mock_port, proxy_port = start_instant_nginx(work, held_mock.port)
         mock = MockUpstream(free_port(), key=MOCK_KEY)
         cfg = work / "config.yaml"
         cfg.write_text(
@@ -355,6 +364,7 @@ def main() -> None:
             "front nginx": family(stack_nginx),
             "routero workers": list(stack.worker_pids().values()),
             "mock nginx": family(instant.pid),
+            "proxy nginx": family(proxy.pid),
         }
         if "overhead" in SECTIONS:
             for conns in (1, 32, 64):
@@ -391,7 +401,7 @@ def main() -> None:
         if "held" in SECTIONS:
             redis_pid = int((work / "stack" / "redis.pid").read_text())
             trees = {
-                "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(instant.pid)}),
+                "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(proxy.pid)}),
                 "routero": (stack.port, "/v1/chat/completions", MASTER_KEY,
                             {"nginx": lambda: family(stack_nginx), "workers": lambda: list(stack.worker_pids().values()),
                              "redis": lambda: [redis_pid]}),
@@ -429,9 +439,10 @@ def main() -> None:
             mock.stop()
         if held_mock:
             held_mock.stop()
-        if instant:
-            instant.send_signal(3)  # SIGQUIT
-            instant.wait(10)
+        for n in (instant, proxy):
+            if n:
+                n.send_signal(3)  # SIGQUIT
+                n.wait(10)
 
     # ------------------------------------------------------------------ report
     print()
@@ -452,7 +463,7 @@ def main() -> None:
             a = rows[("a nginx->mock", conns)]["cpu_us"]
             b = rows[("b nginx->routero->mock", conns)]["cpu_us"]
             # The proxy's own cost: nginx proxy_pass alone vs front nginx + Routero (the mock excluded).
-            pa = a.get("mock nginx", 0) - b.get("mock nginx", 0) if "mock nginx" in b else a.get("mock nginx", 0)
+            pa = a.get("proxy nginx", 0)
             pb = b.get("front nginx", 0) + b.get("routero workers", 0)
             print(f"  non-streaming CPU us/request at c={conns}: nginx proxy_pass {pa:.0f}, routero (front nginx + workers) "
                   f"{pb:.0f}  ({pb / pa if pa > 0 else float('nan'):.1f}x)")

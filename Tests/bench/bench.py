@@ -399,6 +399,12 @@ def main() -> None:
                        {"model": "stream", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MASTER_KEY)
 
         if "held" in SECTIONS:
+            import resource
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            if hard != resource.RLIM_INFINITY and 2 * max(HELD) + 1000 > hard:
+                # One nginx worker holds a client and an upstream socket per stream.
+                log(f"warning: open-file hard limit {hard} < {2 * max(HELD) + 1000}: nginx will refuse some of "
+                    f"{max(HELD)} streams (500, socket() EMFILE)")
             redis_pid = int((work / "stack" / "redis.pid").read_text())
             trees = {
                 "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(proxy.pid)}),

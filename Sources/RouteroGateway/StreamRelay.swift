@@ -75,7 +75,11 @@ struct StreamRelay {
         }
 
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            // Sleep until the nearest clock: the first-token or stall deadline, or the next keep-alive
+            // (only once the head is out, else a passed keep-alive time would spin the loop).
+            let contentClock = pipe.carriedContent ? lastActivity + stallSeconds : firstContentDeadline
+            let keepAliveClock = x.request.headCommitted ? lastWrite + keepAliveSeconds : .infinity
+            guard let event = transfer.next(until: min(contentClock, keepAliveClock), client: x.request) else {
                 let now = Monotonic.now()
                 if x.request.clientGone { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
                 if !pipe.carriedContent, now > firstContentDeadline {

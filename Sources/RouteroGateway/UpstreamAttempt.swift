@@ -30,7 +30,8 @@ struct ContinuationLeg {
     var splice: ContinuationSplice
 }
 
-/// How often a waiting request thread looks at its client: the disconnect-to-abort latency.
+/// How often a waiting request thread looks at its client when the FastCGI front cannot signal a
+/// disconnect (see `UpstreamTransfer.next(until:client:)`): the disconnect-to-abort latency then.
 let clientPollSeconds = 0.25
 
 extension Gateway {
@@ -90,7 +91,7 @@ extension Gateway {
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .clientGone }
                 if Monotonic.now() > deadline { transfer.cancel(); return .failed(.upstreamTimeout(provider: provider)) }
                 continue
@@ -206,7 +207,7 @@ extension Gateway {
                          deadline: Double, provider: String) -> Collected {
         var body: [UInt8] = []
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .stopped(.clientGone) }
                 if Monotonic.now() > deadline {
                     transfer.cancel()

@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"])]),
+        // Linux calls Glibc's module map leaves out (epoll, eventfd).
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
 
         // Pure Swift: the canonical model, JSON, SSE framing, typed errors, hashing, logging.
         .target(name: "RouteroCore", swiftSettings: strict),
@@ -50,7 +52,7 @@ let package = Package(
                 swiftSettings: strict),
 
         // Wrappers over C libraries and POSIX: the only targets with unsafe pointer code.
-        .target(name: "RouteroSystem", swiftSettings: strict),
+        .target(name: "RouteroSystem", dependencies: ["CSystem"], swiftSettings: strict),
         .target(name: "RouteroFastCGI", dependencies: ["CFastCGI", "RouteroSystem"], swiftSettings: strict),
         .target(name: "RouteroCurl", dependencies: ["CCurl", "RouteroSystem"], swiftSettings: strict),
         .target(name: "RouteroRedis", dependencies: ["CHiredis", "RouteroSystem"], swiftSettings: strict),

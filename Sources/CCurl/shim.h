@@ -16,6 +16,11 @@ static inline CURLcode routero_curl_setopt_xferinfofn(CURL *h, curl_xferinfo_cal
 static inline CURLcode routero_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode routero_curl_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode routero_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+/* curl_multi_socket_action mode: curl tells us which sockets to watch and when to call back. */
+static inline CURLMcode routero_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode routero_curl_multi_setopt_socketfn(CURLM *m, curl_socket_callback f) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f); }
+static inline CURLMcode routero_curl_multi_setopt_timerfn(CURLM *m, curl_multi_timer_callback f) { return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, f); }
+static inline curl_socket_t routero_curl_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }
 /* CURLMsg carries a union; these read it without Swift having to model the union. */
 static inline CURL *routero_curl_msg_easy(CURLMsg *m) { return m->easy_handle; }
 static inline CURLcode routero_curl_msg_result(CURLMsg *m) { return m->data.result; }

@@ -14,7 +14,7 @@ public enum ConfigLoader {
     /// Top-level keys of the native schema.
     public static let nativeTopLevelKeys = [
         "server", "auth", "redis", "cache", "providers", "allow_unlisted_models", "drop_params",
-        "routing", "models",
+        "routing", "models", "limits",
     ]
 
     /// Reads and validates the file at `path`.
@@ -35,8 +35,9 @@ public enum ConfigLoader {
     /// - Parameters:
     ///   - yaml: the YAML document.
     ///   - environment: the process environment, for `os.environ/NAME` and `REDIS_*` variables.
-    ///   - redisOverride: Redis given on the command line (`--redis`); replaces the file's before
-    ///     validation, so checks that depend on Redis see the one that will be used.
+    ///   - redisOverride: Redis given on the command line (`--redis`); replaces the file's address
+    ///     (server or cluster, credentials) before validation, so checks that depend on Redis see
+    ///     the one that will be used; the file's timeouts are kept.
     /// - Throws: ``ConfigError`` naming the key path (and line) of the first problem.
     public static func load(yaml: String, environment: [String: String],
                             redisOverride: RedisSettings? = nil) throws(ConfigError) -> GatewayConfig {
@@ -59,7 +60,10 @@ public enum ConfigLoader {
         case .native: try NativeSchema.parse(&top, context: context)
         }
         config.format = format
-        if let redisOverride { config.redis = redisOverride }
+        if let redisOverride {
+            // The flag names where Redis is; the file's timeouts still apply to it.
+            config.redis = config.redis.map { $0.withAddress(of: redisOverride) } ?? redisOverride
+        }
         try ConfigValidation.check(&config, context: context)
         config.warnings = context.allWarnings
         config.notYetActive = context.notYetActive

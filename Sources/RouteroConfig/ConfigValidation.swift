@@ -9,6 +9,12 @@ enum ConfigValidation {
                                   message: "deployment id \"\(deployment.id)\" is already used by \(owner)")
             }
         }
+        if config.redis == nil, config.limits.hasClientLimits
+            || config.modelGroups.contains(where: { $0.deployments.contains { $0.rpm != nil || $0.tpm != nil } }) {
+            context.warn(config.format == .litellm ? "general_settings" : "limits",
+                         "without Redis, rate limits are counted per worker process (each admits up to the limit)",
+                         line: nil)
+        }
         if config.cache.enabled && config.redis == nil {
             let path = config.format == .litellm ? "litellm_settings.cache" : "cache.enabled"
             context.warn(path, "the cache needs Redis, and the config names none (set "

@@ -64,10 +64,11 @@ public struct Deployment: Sendable, Equatable {
     public var awsSessionToken: Secret?
     /// `aws_region_name`.
     public var awsRegionName: String?
-    /// Requests per minute limit (enforced by a later issue; used as a selection weight when no
-    /// deployment of the tier sets `weight`).
+    /// Requests per minute this deployment accepts (the provider's limit): routing goes around it at
+    /// the limit, exact across workers (deploy/ROUTING.md); also a selection weight when no deployment of
+    /// the tier sets `weight`. 0 means the deployment is never used.
     public var rpm: Int?
-    /// Tokens per minute limit (same as ``rpm``).
+    /// Tokens per minute this deployment accepts (same rules as ``rpm``).
     public var tpm: Int?
     /// Relative selection weight within its order tier (default 1, always > 0).
     public var weight: Double = 1

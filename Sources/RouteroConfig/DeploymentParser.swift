@@ -106,11 +106,9 @@ enum DeploymentParser {
         let nonNegative = "a non-negative integer"
         if let node = map.take("rpm") {
             deployment.rpm = try context.int(node, at: map.child("rpm"), in: 0...Int.max, expected: nonNegative)
-            context.markNotYetActive(map.child("rpm"))
         }
         if let node = map.take("tpm") {
             deployment.tpm = try context.int(node, at: map.child("tpm"), in: 0...Int.max, expected: nonNegative)
-            context.markNotYetActive(map.child("tpm"))
         }
         if let node = map.take("weight") {
             deployment.weight = try context.number(node, at: map.child("weight"))

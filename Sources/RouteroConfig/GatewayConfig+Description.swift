@@ -24,7 +24,7 @@ extension GatewayConfig: CustomStringConvertible, CustomDebugStringConvertible, 
         var lines = [
             "format: \(format.rawValue)", "server: \(server)", "auth: \(auth)",
             "redis: \(redis.map(\.description) ?? "none (use --redis)")", "cache: \(cache)",
-            "allow_unlisted_models: \(allowUnlistedModels)", "routing: \(routing.summary)",
+            "allow_unlisted_models: \(allowUnlistedModels)", "routing: \(routing.summary)", "limits: \(limits)",
         ]
         lines += routing.policies.map { "policy \($0.name): \($0.strategy) over \($0.groups.joined(separator: ", "))" }
         for name in providerSettings.keys.sorted() { lines.append("provider \(name): \(providerSettings[name]!)") }

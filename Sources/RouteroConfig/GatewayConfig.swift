@@ -32,6 +32,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var allowUnlistedModels = false
     /// Routing policy (mostly not yet active, see ``notYetActive``).
     public var routing = RoutingSettings()
+    /// Client rate limits (native `limits:`, LiteLLM `general_settings` limit keys).
+    public var limits = RateLimitSettings()
     /// Global `litellm_settings.drop_params` (native `drop_params`).
     public var dropParams = false
     /// LiteLLM `environment_variables`: merged over the process environment when resolving

@@ -42,6 +42,7 @@ enum LiteLLMSchema {
             if let value = map.take("max_response_size_mb") {
                 config.server.maxResponseBytes = try mebibytes(value, at: map.child("max_response_size_mb"), context: context)
             }
+            try RateLimitParser.parseLiteLLM(&map, into: &config, context: context)
             map.warnUnknown(in: context, "not used by Routero; ignored")
         }
         config.redis = try LiteLLMSettings.resolveRedis(router: routerRedis, cache: cacheRedis, context: context)

@@ -23,6 +23,10 @@ extension LiteLLMSettings {
         if let value = map.take("host") { redis.host = try context.string(value, at: map.child("host")) }
         if let value = map.take("port") { redis.port = try port(value, at: map.child("port"), context: context) }
         if let value = map.take("password") { redis.password = try context.secret(value, at: map.child("password")) }
+        if let value = map.take("redis_startup_nodes") {
+            let path = map.child("redis_startup_nodes")
+            redis.startupNodes = (try startupNodes(value, at: path, context: context), path)
+        }
         if let value = map.take("ttl") {
             // LiteLLM accepts fractional TTLs; Redis expiry here is whole seconds, so round up.
             let ttl = try context.number(value, at: map.child("ttl"))
@@ -47,8 +51,9 @@ extension LiteLLMSettings {
     }
 
     /// Redis from the LiteLLM sections and environment. Precedence: `router_settings.redis_url`,
-    /// then a host from `router_settings` / `cache_params`, then `REDIS_URL`, then `REDIS_HOST`;
-    /// a missing port or password is filled from `REDIS_PORT` / `REDIS_PASSWORD` as LiteLLM does.
+    /// then `cache_params.redis_startup_nodes` (a cluster), then a host from `router_settings` /
+    /// `cache_params`, then `REDIS_URL`, then `REDIS_CLUSTER_NODES`, then `REDIS_HOST`; a missing
+    /// port or password is filled from `REDIS_PORT` / `REDIS_PASSWORD` as LiteLLM does.
     static func resolveRedis(router: RedisSource?, cache: RedisSource?,
                              context: ConfigContext) throws(ConfigError) -> RedisSettings?
     {
@@ -56,9 +61,23 @@ extension LiteLLMSettings {
             return try RedisSettings.parse(url: url.text, keyPath: url.path, line: url.line)
         }
         let env = context.environment
+        func password() -> Secret? {
+            if let secret = router?.password ?? cache?.password { return secret }
+            guard let text = env["REDIS_PASSWORD"], !text.isEmpty else { return nil }
+            return Secret(value: text, source: "env REDIS_PASSWORD")
+        }
+        func cluster(_ nodes: [RedisNodeAddress], path: String) throws(ConfigError) -> RedisSettings {
+            var settings = RedisSettings(host: nodes[0].host, port: nodes[0].port, password: password())
+            try settings.makeCluster(seeds: nodes, keyPath: path)
+            return settings
+        }
+        if let startup = cache?.startupNodes { return try cluster(startup.nodes, path: startup.path) }
         var host = router?.host ?? cache?.host
         if host == nil, let url = env["REDIS_URL"], !url.isEmpty {
-            return try RedisSettings.parse(url: url, keyPath: "REDIS_URL")
+            return try RedisSettings.parse(urls: url, keyPath: "REDIS_URL")
+        }
+        if host == nil, let text = env["REDIS_CLUSTER_NODES"], !text.isEmpty {
+            return try cluster(startupNodes(environment: text), path: "REDIS_CLUSTER_NODES")
         }
         host = host ?? env["REDIS_HOST"].flatMap { $0.isEmpty ? nil : $0 }
         guard let host else { return nil }
@@ -69,10 +88,6 @@ extension LiteLLMSettings {
             }
             port = value
         }
-        var password = router?.password ?? cache?.password
-        if password == nil, let text = env["REDIS_PASSWORD"], !text.isEmpty {
-            password = Secret(value: text, source: "env REDIS_PASSWORD")
-        }
-        return RedisSettings(host: host, port: port ?? 6379, password: password)
+        return RedisSettings(host: host, port: port ?? 6379, password: password())
     }
 }

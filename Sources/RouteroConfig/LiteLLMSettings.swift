@@ -7,6 +7,8 @@ struct RedisSource {
     var host: String?
     var port: Int?
     var password: Secret?
+    /// `cache_params.redis_startup_nodes`: Redis Cluster seeds.
+    var startupNodes: (nodes: [RedisNodeAddress], path: String)?
 }
 
 /// LiteLLM's `litellm_settings` and `router_settings`. `litellm_settings` is read first so that

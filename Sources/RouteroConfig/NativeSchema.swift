@@ -36,6 +36,7 @@ enum NativeSchema {
             config.allowUnlistedModels = try context.bool(node, at: "allow_unlisted_models")
         }
         if let node = top.take("drop_params") { config.dropParams = try context.bool(node, at: "drop_params") }
+        if let node = top.take("limits") { try RateLimitParser.parseNative(node, into: &config, context: context) }
         if let node = top.take("routing") {
             var map = try YAMLMap(node, path: "routing")
             try RoutingParser.parseNative(&map, into: &config.routing, context: context)
@@ -89,13 +90,42 @@ enum NativeSchema {
 
     static func redis(_ node: Node, context: ConfigContext) throws(ConfigError) -> RedisSettings {
         var map = try YAMLMap(node, path: "redis")
-        guard let urlNode = map.take("url") else {
-            throw ConfigError(keyPath: map.child("url"), message: "required key is missing", line: map.line)
+        let urlNode = map.take("url")
+        let nodesNode = map.take("cluster_nodes")
+        guard urlNode != nil || nodesNode != nil else {
+            throw ConfigError(keyPath: map.child("url"), message: "required key is missing (or give redis.cluster_nodes)",
+                              line: map.line)
         }
-        // The URL may carry a password, so it is read like a secret (env/file/literal) but a
-        // password-less literal URL is not worth a warning.
-        let text = try context.string(urlNode, at: map.child("url"))
-        var redis = try RedisSettings.parse(url: text, keyPath: map.child("url"), line: urlNode.mark?.line)
+        var redis = RedisSettings(host: "")
+        if let urlNode {
+            // The URL may carry a password, so it is read like a secret (env/file/literal) but a
+            // password-less literal URL is not worth a warning.
+            let text = try context.string(urlNode, at: map.child("url"))
+            redis = try RedisSettings.parse(urls: text, keyPath: map.child("url"), line: urlNode.mark?.line)
+        }
+        if let nodesNode {
+            let path = map.child("cluster_nodes")
+            let texts = try context.stringList(nodesNode, at: path)
+            guard !texts.isEmpty else {
+                throw ConfigError(keyPath: path, message: "expected at least one \"host:port\"", line: nodesNode.mark?.line)
+            }
+            var nodes: [RedisNodeAddress] = []
+            for (i, text) in texts.enumerated() {
+                nodes.append(try RedisNodeAddress.parse(text, keyPath: "\(path)[\(i)]", line: nodesNode.mark?.line))
+            }
+            if urlNode != nil { nodes = redis.seeds + nodes.filter { !redis.seeds.contains($0) } }
+            if redis.host.isEmpty { redis.host = nodes[0].host; redis.port = nodes[0].port }
+            try redis.makeCluster(seeds: nodes, keyPath: map.child("url"), line: urlNode?.mark?.line)
+        }
+        if let value = map.take("cluster") {
+            let on = try context.bool(value, at: map.child("cluster"))
+            if on && !redis.cluster {
+                try redis.makeCluster(seeds: [], keyPath: map.child("url"), line: urlNode?.mark?.line)
+            } else if !on && redis.cluster {
+                throw ConfigError(keyPath: map.child("cluster"), message: "false, but redis.cluster_nodes (or a list "
+                                  + "of URLs) names a cluster", line: value.mark?.line)
+            }
+        }
         if let password = map.take("password") { redis.password = try context.secret(password, at: map.child("password")) }
         let millis = "an integer from 1 to 600000"
         if let value = map.take("connect_timeout_ms") {
@@ -103,6 +133,10 @@ enum NativeSchema {
         }
         if let value = map.take("command_timeout_ms") {
             redis.commandTimeoutMs = try context.int(value, at: map.child("command_timeout_ms"), in: 1...600_000, expected: millis)
+        }
+        if let value = map.take("unreachable_readiness") {
+            let choice = try context.choice(value, at: map.child("unreachable_readiness"), from: ["degraded", "not_ready"])
+            redis.notReadyWhenUnreachable = choice == "not_ready"
         }
         map.warnUnknown(in: context)
         return redis

@@ -1,9 +1,57 @@
-/// Where the shared state lives: a single Redis server (no TLS, no cluster in this version).
-public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
+/// One Redis server address (a cluster seed node).
+public struct RedisNodeAddress: Sendable, Equatable, CustomStringConvertible {
     /// Host name or IP address (IPv6 without brackets).
     public var host: String
     /// TCP port, 1-65535.
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`, IPv6 in brackets.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Parses `host:port`, `host` (port 6379) or `[v6]:port`; errors name `keyPath`.
+    public static func parse(_ text: String, keyPath: String, line: Int? = nil) throws(ConfigError) -> RedisNodeAddress {
+        func fail(_ message: String) -> ConfigError { ConfigError(keyPath: keyPath, message: message, line: line) }
+        var rest = Substring(text.trimmingWhitespace())
+        var host: String
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            rest = rest[rest.index(after: close)...]
+        } else {
+            host = String(rest.prefix { $0 != ":" })
+            rest = rest.drop { $0 != ":" }
+        }
+        var port = 6379
+        if !rest.isEmpty {
+            guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (1...65535).contains(p) else {
+                throw fail("expected host:port with a port from 1 to 65535")
+            }
+            port = p
+        }
+        host = host.trimmingWhitespace()
+        guard !host.isEmpty, !host.contains("/"), !host.contains("@") else {
+            throw fail("expected host:port (credentials go in redis.password)")
+        }
+        return RedisNodeAddress(host: host, port: port)
+    }
+}
+
+/// Where the shared state lives: one Redis server, or the seed nodes of a Redis Cluster (no TLS
+/// in this version).
+public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
+    /// Host name or IP address (IPv6 without brackets); in cluster mode the first seed.
+    public var host: String
+    /// TCP port, 1-65535.
     public var port: Int = 6379
+    /// Redis Cluster mode (`redis.cluster`, or implied by `redis.cluster_nodes`).
+    public var cluster = false
+    /// The seed nodes in cluster mode (`redis.cluster_nodes`; at least `host:port`).
+    public var clusterNodes: [RedisNodeAddress] = []
     /// ACL user name (Redis 6+), if any.
     public var username: String?
     /// `AUTH` password, if any.
@@ -11,9 +59,14 @@ public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
     /// Database index selected after connecting.
     public var db: Int = 0
     /// Connect timeout in milliseconds (`redis.connect_timeout_ms`).
-    public var connectTimeoutMs: Int = 200
-    /// Per-command timeout in milliseconds (`redis.command_timeout_ms`).
-    public var commandTimeoutMs: Int = 250
+    public var connectTimeoutMs: Int = 100
+    /// Per-command timeout in milliseconds (`redis.command_timeout_ms`); also bounds the wait
+    /// for a free pooled connection.
+    public var commandTimeoutMs: Int = 50
+    /// `/health/ready` while Redis is unreachable (`redis.unreachable_readiness`): 200
+    /// `degraded` by default (the gateway still serves); `not_ready` answers 503, for operators
+    /// whose gateway is useless without Redis (e.g. fail-closed limits) or who fail over elsewhere.
+    public var notReadyWhenUnreachable = false
 
     /// Creates settings for `host:port`.
     public init(host: String, port: Int = 6379, password: Secret? = nil, db: Int = 0) {
@@ -29,8 +82,61 @@ public struct RedisSettings: Sendable, Equatable, CustomStringConvertible {
         if username != nil || password != nil {
             auth = (username ?? "") + (password == nil ? "" : ":<redacted>") + "@"
         }
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "redis://\(auth)\(shownHost):\(port)/\(db)"
+        if cluster {
+            return "redis-cluster://\(auth)" + seeds.map(\.description).joined(separator: ",")
+        }
+        return "redis://\(auth)\(RedisNodeAddress(host: host, port: port))/\(db)"
+    }
+
+    /// The nodes to connect to first: the cluster seeds, or the one server.
+    public var seeds: [RedisNodeAddress] {
+        cluster && !clusterNodes.isEmpty ? clusterNodes : [RedisNodeAddress(host: host, port: port)]
+    }
+
+    /// Turns these settings into cluster mode with `nodes` as seeds. Redis Cluster has only
+    /// database 0, so any other is refused (naming `keyPath`).
+    public mutating func makeCluster(seeds nodes: [RedisNodeAddress], keyPath: String, line: Int? = nil) throws(ConfigError) {
+        guard db == 0 else {
+            throw ConfigError(keyPath: keyPath, message: "Redis Cluster has only database 0 (the URL selects \(db))", line: line)
+        }
+        let all = nodes.isEmpty ? [RedisNodeAddress(host: host, port: port)] : nodes
+        cluster = true
+        clusterNodes = all
+        host = all[0].host
+        port = all[0].port
+    }
+
+    /// The address part of `other` (server or cluster seeds, credentials, database), keeping
+    /// these settings' timeouts and readiness choice: how `--redis` overrides the file.
+    public func withAddress(of other: RedisSettings) -> RedisSettings {
+        var merged = other
+        merged.connectTimeoutMs = connectTimeoutMs
+        merged.commandTimeoutMs = commandTimeoutMs
+        merged.notReadyWhenUnreachable = notReadyWhenUnreachable
+        return merged
+    }
+
+    /// Parses one `redis://` URL, or a comma-separated list of them naming the seed nodes of a
+    /// Redis Cluster (they must carry the same credentials; the database must be 0).
+    public static func parse(urls text: String, keyPath: String = "redis.url", line: Int? = nil)
+        throws(ConfigError) -> RedisSettings
+    {
+        let parts = text.split(separator: ",").map { String($0).trimmingWhitespace() }
+        guard parts.count > 1 else { return try parse(url: text, keyPath: keyPath, line: line) }
+        var first = try parse(url: parts[0], keyPath: keyPath, line: line)
+        var nodes = [RedisNodeAddress(host: first.host, port: first.port)]
+        for part in parts.dropFirst() {
+            let next = try parse(url: part, keyPath: keyPath, line: line)
+            guard next.username == first.username || next.username == nil,
+                  next.password?.value == first.password?.value || next.password == nil,
+                  next.db == first.db else {
+                throw ConfigError(keyPath: keyPath, message: "every URL of a cluster list must carry the same "
+                                  + "credentials and database (or none after the first)", line: line)
+            }
+            nodes.append(RedisNodeAddress(host: next.host, port: next.port))
+        }
+        try first.makeCluster(seeds: nodes, keyPath: keyPath, line: line)
+        return first
     }
 
     /// Parses `redis://[[user]:password@]host[:port][/db]` (the `--redis` flag, `redis.url`,

@@ -1,9 +1,8 @@
 import Yams
 
 /// Routing-policy keys shared by LiteLLM's `router_settings` / `litellm_settings` and the native
-/// `routing:` section, and the native `policies:` section. Active: every strategy except
-/// `usage-based-routing(-v2)`, cooldowns, retries and fallbacks; `enable_pre_call_checks` is
-/// validated and recorded as not yet active.
+/// `routing:` section, and the native `policies:` section. Active: every strategy, cooldowns,
+/// retries and fallbacks; `enable_pre_call_checks` is validated and recorded as not yet active.
 enum RoutingParser {
     /// Native `routing:` keys.
     static func parseNative(_ map: inout YAMLMap, into routing: inout RoutingSettings,
@@ -42,11 +41,7 @@ enum RoutingParser {
     }
 
     static func strategy(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> String {
-        let value = try context.choice(node, at: path, from: RoutingSettings.strategies)
-        // usage-based routing reads the rpm/tpm counters of the rate-limit work; until then it
-        // routes like simple-shuffle.
-        if value.hasPrefix("usage-based") { context.markNotYetActive(path) }
-        return value
+        try context.choice(node, at: path, from: RoutingSettings.strategies)
     }
 
     static func retries(_ node: Node, at path: String, context: ConfigContext) throws(ConfigError) -> Int {

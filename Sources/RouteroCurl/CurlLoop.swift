@@ -1,26 +1,46 @@
 internal import CCurl
 import Glibc
+import RouteroSystem
 import Synchronization
 
 /// The process's single libcurl multi loop: all upstream I/O runs on this one thread.
 ///
 /// One multi handle means one connection cache shared by every request thread; per-thread
 /// easy handles only reused a warm connection when a request happened to land on the same
-/// thread (STACK.md §4). Request threads talk to the loop through a locked inbox plus
-/// `curl_multi_wakeup`, which is thread-safe.
+/// thread (STACK.md §4).
+///
+/// The loop drives curl in `curl_multi_socket_action` mode over one epoll set: curl says which
+/// sockets to watch (`CurlSocketEvents`) and when its next timeout is due, and each wake-up
+/// hands curl only the sockets that are ready. `curl_multi_perform` instead walks every
+/// transfer on every wake-up, so with thousands of held streams each chunk cost O(open
+/// streams). Request threads talk to the loop through a locked inbox plus an eventfd.
 final class CurlLoop: @unchecked Sendable {
     private struct Inbox {
         var add: [UpstreamTransfer] = []
         var cancel: [UpstreamTransfer] = []
         var resume: [UpstreamTransfer] = []
+        /// The eventfd was written since the loop last emptied the inbox: one write per batch.
+        var signalled = false
     }
 
-    private let multi: OpaquePointer
+    /// The eventfd's token; socket tokens are descriptors, which are never negative.
+    static let wakeToken = UInt64.max
+
+    let multi: OpaquePointer
+    let epoll: Epoll
+    private let wakeUp: WakeUpSignal
     private let inbox = Mutex(Inbox())
     /// Transfers in the multi handle, keyed by their easy handle (loop thread only).
     private var live: [OpaquePointer: UpstreamTransfer] = [:]
+    /// Finished easy handles, reset and ready for the next transfer (loop thread only):
+    /// `curl_easy_init` + `curl_easy_cleanup` per request cost more than the reset.
+    private var idleEasy: [OpaquePointer] = []
+    static let idleEasyLimit = 256
     /// Transfers with new events since the last wake-up round (loop thread only).
     private var toWake: [UpstreamTransfer] = []
+    /// When curl wants `CURL_SOCKET_TIMEOUT` handled (monotonic seconds), set by its timer
+    /// callback; nil when it has no timeout pending (loop thread only).
+    var timerDeadline: Double?
     let transfers = Atomic<Int>(0)
     let newConnections = Atomic<Int>(0)
     let active = Atomic<Int>(0)
@@ -28,9 +48,16 @@ final class CurlLoop: @unchecked Sendable {
     init(maxConnections: Int) {
         _ = CurlLoop.globalInit
         multi = curl_multi_init()
+        guard let epoll = Epoll(), let wakeUp = WakeUpSignal() else {
+            preconditionFailure("cannot create the upstream loop's epoll set (descriptor limit?)")
+        }
+        self.epoll = epoll
+        self.wakeUp = wakeUp
+        epoll.add(wakeUp.descriptor, .readable, token: Self.wakeToken)
         // Keep as many idle connections as we may have concurrent transfers, so a burst does
         // not close connections that the next burst would reopen.
         _ = routero_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(64, maxConnections))
+        CurlSocketEvents.install(on: self)
     }
 
     /// `curl_global_init` is not thread-safe; a lazy global runs it exactly once.
@@ -45,31 +72,64 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     func submit(_ transfer: UpstreamTransfer) {
-        inbox.withLock { $0.add.append(transfer) }
-        curl_multi_wakeup(multi)
+        post { $0.add.append(transfer) }
     }
 
     func cancel(_ transfer: UpstreamTransfer) {
-        inbox.withLock { $0.cancel.append(transfer) }
-        curl_multi_wakeup(multi)
+        post { $0.cancel.append(transfer) }
     }
 
     func resume(_ transfer: UpstreamTransfer) {
-        inbox.withLock { $0.resume.append(transfer) }
-        curl_multi_wakeup(multi)
+        post { $0.resume.append(transfer) }
+    }
+
+    private func post(_ change: (inout Inbox) -> Void) {
+        let signal = inbox.withLock { box -> Bool in
+            change(&box)
+            if box.signalled { return false }
+            box.signalled = true
+            return true
+        }
+        if signal { wakeUp.signal() }
     }
 
     /// The loop body; never returns.
     func run() -> Never {
         var running: Int32 = 0
+        var inboxReady = true
         while true {
-            drainInbox()
-            curl_multi_perform(multi, &running)
+            epoll.wait(timeoutMilliseconds: epollTimeout()) { token, events in
+                if token == Self.wakeToken {
+                    inboxReady = true
+                    return
+                }
+                var mask: Int32 = 0
+                if !events.isDisjoint(with: [.readable, .hangUp, .readHangUp]) { mask |= CURL_CSELECT_IN }
+                if events.contains(.writable) { mask |= CURL_CSELECT_OUT }
+                if events.contains(.error) { mask |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, curl_socket_t(truncatingIfNeeded: token), mask, &running)
+            }
+            if inboxReady {
+                inboxReady = false
+                wakeUp.consume()
+                drainInbox()
+            }
+            if let due = timerDeadline, Monotonic.now() >= due {
+                timerDeadline = nil
+                curl_multi_socket_action(multi, routero_curl_socket_timeout(), 0, &running)
+            }
             collectFinished()
             for t in toWake { t.wake() }
             toWake.removeAll(keepingCapacity: true)
-            curl_multi_poll(multi, nil, 0, 1000, nil)
         }
+    }
+
+    /// Milliseconds until curl's timeout, rounded up so the loop never wakes just before it.
+    private func epollTimeout() -> Int32 {
+        guard let due = timerDeadline else { return -1 }
+        let ms = (due - Monotonic.now()) * 1000
+        if ms <= 0 { return 0 }
+        return Int32(min(ms.rounded(.up), 60_000))
     }
 
     private func drainInbox() {
@@ -91,8 +151,8 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     private func start(_ t: UpstreamTransfer) {
-        guard let easy = curl_easy_init() else {
-            _ = t.push(.failed(UpstreamFailure(kind: .other, message: "curl_easy_init failed")), force: true)
+        guard let easy = idleEasy.popLast() ?? curl_easy_init() else {
+            t.push(.failed(UpstreamFailure(kind: .other, message: "curl_easy_init failed")))
             return
         }
         t.easy = easy
@@ -103,6 +163,7 @@ final class CurlLoop: @unchecked Sendable {
             finish(t, with: .failed(refused), added: false)
             return
         }
+        // Adding sets curl's timeout to "now" (timer callback), so the next round starts it.
         let added = curl_multi_add_handle(multi, easy)
         if added != CURLM_OK {
             let reason = String(cString: curl_multi_strerror(added))
@@ -134,12 +195,19 @@ final class CurlLoop: @unchecked Sendable {
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
         if added { curl_multi_remove_handle(multi, easy) }
-        curl_easy_cleanup(easy)
+        if idleEasy.count < Self.idleEasyLimit {
+            // Reset drops every option and the callbacks' context (no pointer to `t` survives);
+            // the connection stays in the multi handle's cache either way.
+            curl_easy_reset(easy)
+            idleEasy.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
         if let list = t.headerList { curl_slist_free_all(list.assumingMemoryBound(to: curl_slist.self)) }
         t.headerList = nil
         t.easy = nil
         live[easy] = nil
         active.subtract(1, ordering: .relaxed)
-        _ = t.push(event, force: true)
+        t.push(event)
     }
 }

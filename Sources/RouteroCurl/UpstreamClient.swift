@@ -5,7 +5,7 @@ import RouteroSystem
 /// ```swift
 /// let client = UpstreamClient(maxConnections: 4096)
 /// let t = client.start(UpstreamHTTPRequest(method: "POST", url: url, headers: h, body: b))
-/// while let event = t.next(timeout: 0.25) { ... }
+/// while let event = t.next(until: deadline) { ... }
 /// ```
 public final class UpstreamClient: Sendable {
     private let loop: CurlLoop

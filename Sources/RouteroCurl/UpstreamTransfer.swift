@@ -1,11 +1,17 @@
 import Dispatch
+import RouteroSystem
 import Synchronization
 
 /// The request thread's handle on one upstream transfer.
 ///
-/// The curl loop thread pushes events; the request thread pulls them with `next(timeout:)`.
+/// The curl loop thread pushes events; the request thread pulls them with `next(until:)`.
 /// When more than `highWater` bytes wait unread (a slow client), the loop pauses the transfer
 /// instead of buffering without bound; reading below `lowWater` resumes it.
+///
+/// Hand-off costs: body bytes that arrive while earlier ones are still queued are appended to
+/// the queued event (one copy, straight from curl's buffer), so a reader that was busy writing
+/// takes everything in one event; and the reader is signalled only while it actually sleeps,
+/// so a busy reader costs the loop no wake-up at all.
 public final class UpstreamTransfer: @unchecked Sendable {
     struct Queue {
         var events: [UpstreamEvent] = []
@@ -14,6 +20,12 @@ public final class UpstreamTransfer: @unchecked Sendable {
         var paused = false
         var resumeRequested = false
         var finished = false
+        /// The reader sleeps on `ready` (or is about to).
+        var waiting = false
+        /// A signal for the sleeping reader is on its way; no second one is needed.
+        var signalled = false
+        /// `interrupt()` was called and no wait has returned for it yet.
+        var interrupted = false
     }
 
     static let highWater = 1 << 20
@@ -29,7 +41,6 @@ public final class UpstreamTransfer: @unchecked Sendable {
     var headerList: UnsafeMutableRawPointer?  // curl_slist*, freed by CurlLoop
     var headers: [(String, String)] = []
     var headDelivered = false
-    var wakePending = false
 
     init(request: UpstreamHTTPRequest, loop: CurlLoop) {
         self.request = request
@@ -38,13 +49,76 @@ public final class UpstreamTransfer: @unchecked Sendable {
 
     /// Returns the next event, or nil if none arrived within `timeout` seconds.
     public func next(timeout: Double) -> UpstreamEvent? {
-        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout * 1e9))
+        next(until: Monotonic.now() + timeout)
+    }
+
+    /// Returns the next event; nil when `deadline` (``Monotonic`` seconds; `.infinity` for none)
+    /// passed first, or when ``interrupt()`` was called while waiting or since the last wait.
+    /// The caller then checks whatever it waits for besides the upstream (its client, its own
+    /// deadlines), so it needs no periodic wake-up.
+    public func next(until deadline: Double) -> UpstreamEvent? {
         while true {
-            if let event = pop() { return event }
-            // The semaphore counts every push, including events already popped without waiting,
-            // so a wake-up can find the queue empty: wait again until the deadline.
-            if ready.wait(timeout: deadline) == .timedOut { return pop() }
+            enum Step { case event(UpstreamEvent), interrupted, sleep }
+            var resume = false
+            let step: Step = queue.withLock { q in
+                if q.interrupted {
+                    q.interrupted = false
+                    q.waiting = false
+                    return .interrupted
+                }
+                if let e = Self.pop(&q, resume: &resume) {
+                    q.waiting = false
+                    return .event(e)
+                }
+                q.waiting = true
+                return .sleep
+            }
+            if resume { loop.resume(self) }
+            switch step {
+            case .event(let e): return e
+            case .interrupted: return nil
+            case .sleep: break
+            }
+            let left = deadline - Monotonic.now()
+            let woken: Bool
+            if left <= 0 {
+                woken = false
+            } else if left.isInfinite || left > 86_400 * 365 {
+                ready.wait()
+                woken = true
+            } else {
+                woken = ready.wait(timeout: .now() + .nanoseconds(Int(left * 1e9))) == .success
+            }
+            if woken {
+                // The signal is consumed; the next push may send another.
+                queue.withLock { $0.signalled = false }
+                continue
+            }
+            // Timed out. A signal may still be in flight (it will be consumed by a later wait,
+            // which then finds the queue as it is); take an event that raced the deadline.
+            var lateResume = false
+            let late: UpstreamEvent? = queue.withLock { q in
+                q.waiting = false
+                if q.interrupted { q.interrupted = false; return nil }
+                return Self.pop(&q, resume: &lateResume)
+            }
+            if lateResume { loop.resume(self) }
+            return late
         }
+    }
+
+    /// Makes the current or next `next(until:)` return nil at once. Safe from any thread (a
+    /// client-disconnect watcher calls it), and harmless after the end.
+    public func interrupt() {
+        let signal = queue.withLock { q -> Bool in
+            q.interrupted = true
+            if q.waiting && !q.signalled {
+                q.signalled = true
+                return true
+            }
+            return false
+        }
+        if signal { ready.signal() }
     }
 
     /// Aborts the transfer; the upstream connection is closed (this stops the provider's billing
@@ -53,54 +127,69 @@ public final class UpstreamTransfer: @unchecked Sendable {
         loop.cancel(self)
     }
 
-    private func pop() -> UpstreamEvent? {
-        var resume = false
-        let event: UpstreamEvent? = queue.withLock { q in
-            guard q.head < q.events.count else { return nil }
-            let e = q.events[q.head]
-            q.head += 1
-            if q.head == q.events.count { q.events.removeAll(keepingCapacity: true); q.head = 0 }
-            if case .body(let bytes) = e { q.queuedBytes -= bytes.count }
-            if q.paused, !q.resumeRequested, q.queuedBytes < Self.lowWater {
-                q.resumeRequested = true
-                resume = true
-            }
-            return e
+    private static func pop(_ q: inout Queue, resume: inout Bool) -> UpstreamEvent? {
+        guard q.head < q.events.count else { return nil }
+        let e = q.events[q.head]
+        q.events[q.head] = .end  // drop the queue's reference, so the reader owns the bytes
+        q.head += 1
+        if q.head == q.events.count { q.events.removeAll(keepingCapacity: true); q.head = 0 }
+        if case .body(let bytes) = e { q.queuedBytes -= bytes.count }
+        if q.paused, !q.resumeRequested, q.queuedBytes < Self.lowWater {
+            q.resumeRequested = true
+            resume = true
         }
-        if resume { loop.resume(self) }
-        return event
+        return e
     }
 
-    /// Called on the loop thread. Returns false (and queues nothing) when the consumer is too
-    /// far behind; the caller then pauses the transfer.
-    func push(_ event: UpstreamEvent, force: Bool = false) -> Bool {
-        let accepted: Bool = queue.withLock { q in
-            if q.finished { return true }
-            if case .body(let bytes) = event {
-                if !force && q.queuedBytes >= Self.highWater {
-                    q.paused = true
-                    q.resumeRequested = false
-                    return false
-                }
-                q.queuedBytes += bytes.count
+    /// Called on the loop thread with bytes in curl's buffer. Returns false (and queues nothing)
+    /// when the consumer is too far behind; the caller then pauses the transfer.
+    func pushBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let outcome: (accepted: Bool, wake: Bool) = queue.withLock { q in
+            if q.finished { return (true, false) }
+            if q.queuedBytes >= Self.highWater {
+                q.paused = true
+                q.resumeRequested = false
+                return (false, false)
             }
+            q.queuedBytes += bytes.count
+            let last = q.events.count - 1
+            if last >= q.head, case .body(var queued) = q.events[last] {
+                // The reader has not taken the previous bytes yet: extend them in place.
+                q.events[last] = .end  // release the queue's reference so `queued` is unique
+                queued.append(contentsOf: bytes)
+                q.events[last] = .body(queued)
+            } else {
+                q.events.append(.body(Array(bytes)))
+            }
+            return (true, Self.needsSignal(&q))
+        }
+        if outcome.wake { loop.wakeLater(self) }
+        return outcome.accepted
+    }
+
+    /// Called on the loop thread for the head, the end and failures (never refused).
+    func push(_ event: UpstreamEvent) {
+        let wake: Bool = queue.withLock { q in
+            if q.finished { return false }
             if case .end = event { q.finished = true }
             if case .failed = event { q.finished = true }
+            if case .body(let bytes) = event { q.queuedBytes += bytes.count }
             q.events.append(event)
-            return true
+            return Self.needsSignal(&q)
         }
-        // Wake the request thread once per loop iteration, not once per event: head, body and
-        // end usually arrive in one `curl_multi_perform`, and every wake-up is a context switch.
-        if accepted && !wakePending {
-            wakePending = true
-            loop.wakeLater(self)
-        }
-        return accepted
+        if wake { loop.wakeLater(self) }
     }
 
-    /// Called on the loop thread at the end of an iteration.
+    /// Whether the reader sleeps and nobody has signalled it yet (then the caller must).
+    private static func needsSignal(_ q: inout Queue) -> Bool {
+        guard q.waiting, !q.signalled else { return false }
+        q.signalled = true
+        return true
+    }
+
+    /// Called on the loop thread at the end of an iteration, once per transfer with news: head,
+    /// body and end often arrive in one round, and every wake-up is a context switch.
     func wake() {
-        wakePending = false
         ready.signal()
     }
 

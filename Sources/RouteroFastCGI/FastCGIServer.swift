@@ -172,6 +172,7 @@ public final class FastCGIServer: Sendable {
                 admitted.subtract(1, ordering: .relaxed)
             }
             request.drainBody()
+            request.stopWatchingClient()
             if stopping.load(ordering: .sequentiallyConsistent) || request.misuse != nil {
                 // Draining: answer what arrives on kept connections, then close them. A response
                 // the handler wrote out of order cannot be trusted to have framed correctly.

@@ -27,6 +27,8 @@ struct Exchange {
     var cacheState: String?
     /// Seconds spent waiting on upstreams and on retry delays, which are not the gateway's own time.
     var waited = 0.0
+    /// OpenAI's `x-ratelimit-*` headers from the caller's admission (authenticated callers only).
+    var rateLimitHeaders: [(String, String)] = []
 
     init(request: FastCGIRequest, workerID: String) {
         self.request = request
@@ -45,7 +47,7 @@ struct Exchange {
         }
         if let cacheState { headers.append(("x-routero-cache", cacheState)) }
         headers.append(("x-routero-overhead-ms", Self.milliseconds(Monotonic.now() - started - waited)))
-        return headers
+        return headers + rateLimitHeaders
     }
 
     /// `1.25`: milliseconds with two decimals (the gateway's own time is often well under one).

@@ -17,7 +17,7 @@ extension Gateway {
         x.note("format", native.family.rawValue)
         x.note("model", native.model)
         x.note("stream", native.stream ? "true" : "false")
-        let plan = try router.plan(model: native.model)
+        let plan = usageOrdered(try router.plan(model: native.model))
         x.note("route", plan.routeKey)
         var session = ChatSession(frontEnd: frontEnd, native: native)
 
@@ -29,6 +29,8 @@ extension Gateway {
         case .skip: break
         }
 
+        let limits = try admitClient(&x, session: &session, plan: plan)
+        defer { limits.finish() }
         let requested = try requestFallbacks(native)
         if let requested { x.note("request_fallbacks", requested.joined(separator: ",")) }
         let routing = routeRequest(plan, stream: native.stream, x: &x)
@@ -42,6 +44,7 @@ extension Gateway {
                 return
             }
             let target = step.target
+            if let refusal = limits.admitDeployment(target) { failover.failed(refusal, now: Monotonic.now()); continue }
             x.note("attempt", "\(step.attempt):\(target.deploymentID)")
             if resume == nil { x.answeredBy = (target.deploymentID, target.profile.id, step.attempt) }
             var leg: ContinuationLeg?
@@ -59,7 +62,8 @@ extension Gateway {
             let outcome = attempt(&x, session: &session, target: target, cacheWrite: resume == nil ? cacheWrite : nil, leg: leg)
             routing.end(ticket, outcome, &x)
             switch outcome {
-            case .delivered(let response):
+            case .delivered(let response, let usage):
+                limits.delivered(usage)
                 if resume != nil { x.note("continued_by", target.deploymentID) }
                 if let cacheWrite, resume == nil, native.stream == false {
                     storeInCache(&x, cacheWrite, response: response, transcript: nil, session: session)

@@ -8,14 +8,22 @@ extension Gateway {
         x.sendJSON(200, body)
     }
 
-    /// `GET /health/ready`: 200 when the configuration is loaded and Redis (if configured) answers
-    /// a PING through its circuit breaker, 503 otherwise. Without the master key the answer is the
-    /// bare status: no Redis address, no pid, no counters. While the breaker is open the check
-    /// costs no network round trip, so probing many times a second cannot hang or re-open Redis.
+    /// `GET /health/ready`: 200 `ready` when the configuration is loaded and Redis (if
+    /// configured) answers a PING through its circuit breaker (in a cluster: every master).
+    /// With Redis unreachable the answer is still 200, `degraded` with the reason: the gateway
+    /// keeps serving (the cache is bypassed, tokens are granted per process, the other shared
+    /// features fall back as documented in deploy/ROUTING.md), and every worker shares one Redis,
+    /// so taking them all out of rotation would turn a Redis outage into a gateway outage.
+    /// `redis.unreachable_readiness: not_ready` answers 503 `not_ready` instead, for operators
+    /// whose gateway is of no use without Redis.
+    /// Without the master key the answer is the bare status and reason: no Redis address, no
+    /// pid, no counters. While a breaker is open the check costs no network round trip, so
+    /// probing many times a second can neither hang nor re-open Redis.
     func readiness(_ x: inout Exchange) {
         let redisError = redis?.check()
-        let ready = redisError == nil
-        var body: JSONObject = ["status": ready ? "ready" : "not_ready"]
+        let strict = config.redis?.notReadyWhenUnreachable ?? false
+        var body: JSONObject = ["status": redisError == nil ? "ready" : (strict ? "not_ready" : "degraded")]
+        if redisError != nil { body["reason"] = "redis_unreachable" }
         if presentsMasterKey(x) {
             body["config"] = "loaded"
             body["worker"] = .string(workerID)
@@ -23,13 +31,13 @@ extension Gateway {
             if let redisError {
                 body["redis"] = .string("unreachable: \(redisError.message)")
             } else {
-                body["redis"] = redis == nil ? "not configured" : "ok"
+                body["redis"] = redis == nil ? "not configured" : (redis!.isCluster ? "ok (cluster)" : "ok")
             }
             let stats = upstream.stats
             body["upstream"] = ["transfers": .number(String(stats.transfers)),
                                 "new_connections": .number(String(stats.newConnections)),
                                 "active": .number(String(stats.active))]
         }
-        x.sendJSON(ready ? 200 : 503, body)
+        x.sendJSON(redisError != nil && strict ? 503 : 200, body)
     }
 }

@@ -93,8 +93,8 @@ final class RequestRouting: Sendable {
                                               readLoad: plan.strategy.readsLoad)
         let outcome = RouteAdvice.advise(plan, snapshot: snapshot, stream: stream, latencyBuffer: runtime.latencyBuffer)
         state.withLock { state in
-            for (target, detail) in zip(plan.attempts, plan.details) {
-                state.planned[Self.identity(target)] = Planned(key: detail.key, breaker: snapshot[detail.key].breaker)
+            for detail in plan.details {
+                state.planned[detail.target] = Planned(key: detail.key, breaker: snapshot[detail.key].breaker)
             }
             state.lastResort += outcome.plan.lastResort
             if !outcome.avoided.isEmpty {
@@ -172,7 +172,7 @@ final class RequestRouting: Sendable {
         }
     }
 
-    static func identity(_ target: UpstreamTarget) -> String { "\(target.deploymentID)\u{1F}\(target.model)" }
+    static func identity(_ target: UpstreamTarget) -> String { AttemptDetail.identity(of: target) }
 }
 
 /// Keeps in-flight leases of long attempts (streams) alive: every third of the lease time one

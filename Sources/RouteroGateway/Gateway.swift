@@ -25,6 +25,8 @@ public final class Gateway: Sendable {
     let accessTokens: AccessTokens
     /// Cooldowns, probes, leases and latencies shared by the fleet (Gateway+Routing.swift).
     let routingRuntime: RoutingRuntime
+    /// Client and deployment rate limits; nil when none are configured.
+    let rateLimits: RateLimitRuntime?
 
     /// Builds the gateway from a validated configuration.
     /// - Parameters:
@@ -36,10 +38,7 @@ public final class Gateway: Sendable {
         self.router = try ModelRouter(config: config, environment: environment)
         self.upstream = UpstreamClient(maxConnections: config.server.maxConcurrentRequests)
         if let r = config.redis {
-            let endpoint = RedisEndpoint(host: r.host, port: r.port, username: r.username,
-                                         password: r.password?.value, db: r.db,
-                                         connectTimeoutMs: r.connectTimeoutMs, commandTimeoutMs: r.commandTimeoutMs)
-            let client = RedisClient(endpoint: endpoint)
+            let client = Self.redisClient(r)
             self.redis = client
             self.cache = config.cache.enabled
                 ? ResponseCache(redis: client, namespace: config.cache.namespace, ttlSeconds: config.cache.ttlSeconds)
@@ -54,6 +53,7 @@ public final class Gateway: Sendable {
         self.instanceID = instanceID
         self.upstreamHTTPVersion = UpstreamHTTPVersion(rawValue: config.server.upstreamHTTPVersion) ?? .http1_1
         self.routingRuntime = RoutingRuntime(config: config, redis: redis)
+        self.rateLimits = RateLimitRuntime.make(config, redis: redis)
         self.accessTokens = AccessTokens(store: SharedTokenStore(redis: redis, namespace: config.cache.namespace),
                                          upstream: upstream, connectTimeoutSeconds: config.server.connectTimeoutSeconds)
     }

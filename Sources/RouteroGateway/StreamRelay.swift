@@ -28,6 +28,8 @@ struct StreamRelay {
     var resuming = false
     /// Called with what the client received when the stream completed (the cache stores it).
     var onComplete: ((inout Exchange, StreamTranscript?) -> Void)?
+    /// Report the answer's usage when the stream ends (rate limits reconcile with it).
+    var recordUsage = false
     /// Upstream silence after which a keep-alive keeps nginx and client proxies from timing out.
     let keepAliveSeconds = 15.0
 
@@ -74,7 +76,11 @@ struct StreamRelay {
         }
 
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            // Sleep until the nearest clock: the first-token or stall deadline, or the next keep-alive
+            // (only once the head is out, else a passed keep-alive time would spin the loop).
+            let contentClock = pipe.carriedContent ? lastActivity + stallSeconds : firstContentDeadline
+            let keepAliveClock = x.request.headCommitted ? lastWrite + keepAliveSeconds : .infinity
+            guard let event = transfer.next(until: min(contentClock, keepAliveClock), client: x.request) else {
                 let now = Monotonic.now()
                 if x.request.clientGone { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
                 if !pipe.carriedContent, now > firstContentDeadline {
@@ -121,7 +127,7 @@ struct StreamRelay {
                 }
                 note(&x, writes, "done")
                 onComplete?(&x, pipe.transcript)
-                return .delivered(response: nil)
+                return .delivered(response: nil, usage: recordUsage ? pipe.transcript?.usage : nil)
             case .failed(let failure):
                 return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
                              end: "interrupted")

@@ -11,7 +11,8 @@ import RouteroState
 enum AttemptOutcome {
     /// A response went to the client (success, a passed-through error stream, or an in-stream
     /// error). `response` is the complete 200 answer of a non-streaming call, for the cache.
-    case delivered(response: CachedResponse?)
+    /// `usage` is the answer's token usage when known (reconciles rate-limit reservations).
+    case delivered(response: CachedResponse?, usage: Usage? = nil)
     /// Nothing was sent; another deployment may be tried if the error is retryable.
     case failed(GatewayError)
     case clientGone
@@ -29,7 +30,8 @@ struct ContinuationLeg {
     var splice: ContinuationSplice
 }
 
-/// How often a waiting request thread looks at its client: the disconnect-to-abort latency.
+/// How often a waiting request thread looks at its client when the FastCGI front cannot signal a
+/// disconnect (see `UpstreamTransfer.next(until:client:)`): the disconnect-to-abort latency then.
 let clientPollSeconds = 0.25
 
 extension Gateway {
@@ -89,7 +91,7 @@ extension Gateway {
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .clientGone }
                 if Monotonic.now() > deadline { transfer.cancel(); return .failed(.upstreamTimeout(provider: provider)) }
                 continue
@@ -135,6 +137,7 @@ extension Gateway {
                                     contentType: session.frontEnd.streamContentType(for: native),
                                     firstContentDeadline: deadline,
                                     stallSeconds: config.routing.streamStallTimeoutSeconds)
+            relay.recordUsage = rateLimitsWantUsage
             relay.resuming = leg != nil
             if let cacheWrite {
                 let session = session
@@ -157,10 +160,12 @@ extension Gateway {
         }
         countWait(&x)
         var sentType = contentType
+        var usage: Usage?
         if let call {
             do {
                 let result = try adapter.parseResponse(body, for: call, target: target)
                 body = session.frontEnd.encodeResponse(result, for: native)
+                usage = result.usage
                 sentType = "application/json"
             } catch {
                 return .failed(error)
@@ -169,7 +174,8 @@ extension Gateway {
         // A streaming request answered with a plain body is passed on as is (and not cached).
         x.note("upstream_status", String(status))
         x.sendBody(status, body, contentType: sentType)
-        return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil)
+        if call == nil, rateLimitsWantUsage { usage = UsageScan.usage(in: body) }
+        return .delivered(response: status == 200 ? CachedResponse(contentType: sentType, body: body) : nil, usage: usage)
     }
 
     /// `target` with the access token its credential needs (Vertex service accounts, Entra apps).
@@ -201,7 +207,7 @@ extension Gateway {
                          deadline: Double, provider: String) -> Collected {
         var body: [UInt8] = []
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .stopped(.clientGone) }
                 if Monotonic.now() > deadline {
                     transfer.cancel()

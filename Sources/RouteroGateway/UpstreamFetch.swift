@@ -29,7 +29,7 @@ extension Gateway {
         var response = FetchedResponse(status: 0, headers: [], body: [])
         let deadline = Monotonic.now() + timeout
         while true {
-            guard let event = transfer.next(timeout: clientPollSeconds) else {
+            guard let event = (x.map { transfer.next(until: deadline, client: $0.request) } ?? transfer.next(until: deadline)) else {
                 if let x, x.request.clientGone { transfer.cancel(); throw .internalError("client disconnected") }
                 if Monotonic.now() > deadline { transfer.cancel(); throw .upstreamTimeout(provider: provider) }
                 continue

@@ -10,7 +10,8 @@ public struct RedisEndpoint: Sendable, CustomStringConvertible {
     public var commandTimeoutMs: Int
 
     public init(host: String, port: Int, username: String? = nil, password: String? = nil, db: Int = 0,
-                connectTimeoutMs: Int = 200, commandTimeoutMs: Int = 250) {
+                connectTimeoutMs: Int = RedisEndpoint.defaultConnectTimeoutMs,
+                commandTimeoutMs: Int = RedisEndpoint.defaultCommandTimeoutMs) {
         self.host = host
         self.port = port
         self.username = username
@@ -20,8 +21,27 @@ public struct RedisEndpoint: Sendable, CustomStringConvertible {
         self.commandTimeoutMs = commandTimeoutMs
     }
 
+    /// Redis answers a GET/SET/EVALSHA in well under a millisecond on a LAN: a server that has not
+    /// answered in 50 ms is stalled (fork, slow script, overload, frozen VM), and every feature
+    /// built on Redis has a fallback that is cheaper than waiting. A TCP handshake is one round
+    /// trip; 100 ms covers a loaded or cross-zone network and still fails long before a lost SYN
+    /// would be retransmitted (1 s). deploy/ROUTING.md has the measured costs.
+    public static let defaultCommandTimeoutMs = 50
+    public static let defaultConnectTimeoutMs = 100
+
     /// `redis://host:port/db`, never showing the password.
-    public var description: String { "redis://\(host):\(port)/\(db)" }
+    public var description: String { "redis://\(address)/\(db)" }
+
+    /// `host:port` (IPv6 in brackets): how cluster nodes name each other.
+    public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// The same credentials and timeouts for another node of the same cluster.
+    func node(host: String, port: Int) -> RedisEndpoint {
+        var copy = self
+        copy.host = host
+        copy.port = port
+        return copy
+    }
 }
 
 /// A reply copied out of hiredis' C structures.

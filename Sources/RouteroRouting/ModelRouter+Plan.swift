@@ -104,7 +104,8 @@ extension ModelRouter {
         let cost = configured ? (deployment.inputCostPerToken ?? 0) + (deployment.outputCostPerToken ?? 0)
             : PriceTable.costPerToken(model: target.model)
         let id = wildcard ? "\(target.deploymentID)@\(target.model)" : target.deploymentID
-        return AttemptDetail(key: DeploymentKey(scope: scope, id: id), tier: deployment.order ?? Int.max, costPerToken: cost)
+        return AttemptDetail(target: AttemptDetail.identity(of: target), key: DeploymentKey(scope: scope, id: id),
+                             tier: deployment.order ?? Int.max, costPerToken: cost)
     }
 
     /// A deployment whose provider comes from the request (`model: "*"`): substitute, then

@@ -15,8 +15,9 @@ public struct RoutePlan: Sendable {
     /// tier in weighted-random order, then the later tiers. The gateway moves on only after a
     /// retryable failure and before anything was sent to the client.
     public var attempts: [UpstreamTarget]
-    /// For each of ``attempts`` (same index): its shared-state key, priority tier and price.
-    /// Empty for direct routes, which have no shared state.
+    /// For each of ``attempts``: its shared-state key, priority tier and price (matched to its
+    /// attempt by ``AttemptDetail/target``, so reordering ``attempts`` alone is safe). Empty for
+    /// direct routes, which have no shared state.
     public var details: [AttemptDetail]
     /// How the plan is to be ordered against the fleet's shared state (``RouteAdvice``).
     public var strategy: RoutingStrategy
@@ -38,6 +39,8 @@ public struct RoutePlan: Sendable {
 
 /// What routing knows about one planned attempt besides its target.
 public struct AttemptDetail: Sendable, Equatable {
+    /// The attempt it describes (``AttemptDetail/identity(of:)``).
+    public var target: String
     /// Its shared state (cooldown, leases, latency).
     public var key: DeploymentKey
     /// Its `order` tier (lower first; unordered deployments `Int.max`).
@@ -45,9 +48,26 @@ public struct AttemptDetail: Sendable, Equatable {
     /// Input + output price per token, from the config or ``PriceTable``.
     public var costPerToken: Double?
 
-    public init(key: DeploymentKey, tier: Int, costPerToken: Double?) {
+    public init(target: String, key: DeploymentKey, tier: Int, costPerToken: Double?) {
+        self.target = target
         self.key = key
         self.tier = tier
         self.costPerToken = costPerToken
+    }
+}
+
+extension AttemptDetail {
+    /// Names one planned attempt: its deployment and resolved model.
+    public static func identity(of target: UpstreamTarget) -> String { "\(target.deploymentID)\u{1F}\(target.model)" }
+}
+
+extension RoutePlan {
+    /// ``details`` in the order of ``attempts`` (someone may have reordered the attempts, e.g.
+    /// usage-based routing); nil when an attempt has no detail.
+    public func alignedDetails() -> [AttemptDetail]? {
+        guard details.count == attempts.count else { return nil }
+        let byTarget = Dictionary(details.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
+        let aligned = attempts.compactMap { byTarget[AttemptDetail.identity(of: $0)] }
+        return aligned.count == attempts.count ? aligned : nil
     }
 }

@@ -1,3 +1,4 @@
 /// RouteroSystem owns the POSIX plumbing the wrapper targets and the executable share: detached
-/// threads (no Foundation), a monotonic clock, and C `NAME=value` string arrays.
+/// threads (no Foundation), a monotonic clock, C `NAME=value` string arrays, and epoll sets with
+/// an eventfd wake-up for the event loops (upstream I/O, client disconnects).
 enum RouteroSystemModule {}

@@ -85,7 +85,7 @@ struct Routero {
         let environment = CStringPairs.dictionary(environ)
         do throws(ConfigError) {
             let redis = try options.redisURL.map { url throws(ConfigError) in
-                try RedisSettings.parse(url: url, keyPath: "--redis")
+                try RedisSettings.parse(urls: url, keyPath: "--redis")
             }
             var config = try ConfigLoader.load(path: options.configPath, environment: environment, redisOverride: redis)
             if options.authMode == "none" { config.auth.mode = .none }

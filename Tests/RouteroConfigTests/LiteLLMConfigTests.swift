@@ -85,7 +85,7 @@ struct LiteLLMConfigTests {
 
     @Test func listsLaterIssueSettingsAsNotYetActive() {
         for path in [
-            "router_settings.enable_pre_call_checks", "model_list[0].litellm_params.rpm", "model_list[0].litellm_params.tpm",
+            "router_settings.enable_pre_call_checks",
             "model_list[1].litellm_params.max_retries",
         ] {
             #expect(config.notYetActive.contains(path), "missing \(path)")
@@ -94,7 +94,8 @@ struct LiteLLMConfigTests {
         // Active since shared cooldowns: allowed_fails and cooldown_time.
         for path in ["router_settings.fallbacks", "router_settings.context_window_fallbacks", "router_settings.num_retries",
                      "litellm_settings.num_retries", "litellm_settings.default_fallbacks",
-                     "router_settings.allowed_fails", "router_settings.cooldown_time"] {
+                     "router_settings.allowed_fails", "router_settings.cooldown_time",
+                     "model_list[0].litellm_params.rpm", "model_list[0].litellm_params.tpm"] {
             #expect(!config.notYetActive.contains(path), "\(path) is active")
         }
         // Implemented now: parsed into the deployment and used by the gateway.

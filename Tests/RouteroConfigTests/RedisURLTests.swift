@@ -8,7 +8,7 @@ struct RedisURLTests {
         #expect(settings.host == "cache.internal" && settings.port == 6380 && settings.db == 3)
         #expect(settings.username == "app")
         #expect(settings.password?.value == "s:cret")
-        #expect(settings.connectTimeoutMs == 200 && settings.commandTimeoutMs == 250)
+        #expect(settings.connectTimeoutMs == 100 && settings.commandTimeoutMs == 50)
         #expect(settings.description == "redis://app:<redacted>@cache.internal:6380/3")
     }
 

@@ -62,7 +62,7 @@ let invalidCases: [InvalidCase] = [
     InvalidCase(name: "bad redis url", yaml: "redis:\n  url: redis://host:99999",
                 expected: "redis.url: port must be an integer from 1 to 65535 (line 2)"),
     InvalidCase(name: "redis without url", yaml: "redis: {connect_timeout_ms: 5}",
-                expected: "redis.url: required key is missing (line 1)"),
+                expected: "redis.url: required key is missing (or give redis.cluster_nodes) (line 1)"),
     InvalidCase(name: "duplicate key", yaml: "server:\n  log_level: info\n  log_level: debug",
                 expected: "server.log_level: duplicate key (line 3)"),
     InvalidCase(name: "formats mixed", yaml: "model_list: []\nmodels: []",

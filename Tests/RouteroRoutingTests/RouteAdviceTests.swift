@@ -11,7 +11,7 @@ struct RouteAdviceTests {
     static func plan(_ entries: [(String, Int, Double?)], strategy: RoutingStrategy = .simpleShuffle) -> RoutePlan {
         RoutePlan(routeKey: "group:g", requestedModel: "g", group: "g",
                   attempts: entries.map { UpstreamTarget(profile: profile, model: "m-\($0.0)", deploymentID: $0.0) },
-                  details: entries.map { AttemptDetail(key: key($0.0), tier: $0.1, costPerToken: $0.2) },
+                  details: entries.map { AttemptDetail(target: "\($0.0)\u{1F}m-\($0.0)", key: key($0.0), tier: $0.1, costPerToken: $0.2) },
                   strategy: strategy)
     }
 
@@ -105,6 +105,15 @@ struct RouteAdviceTests {
         let plan = Self.plan([("dear", 1, 2e-5), ("unpriced", 1, nil), ("cheap", 1, 1e-6)], strategy: .cost)
         let outcome = RouteAdvice.advise(plan, snapshot: RoutingSnapshot(), stream: false)
         #expect(ids(outcome.plan.attempts) == ["cheap", "dear", "unpriced"])
+    }
+
+    @Test func detailsFollowTheirAttemptsWhenSomeoneReorderedThem() {
+        var plan = Self.plan([("a", 1, nil), ("b", 1, nil)])
+        plan.attempts.reverse()  // as usage-based routing does, without touching details
+        let outcome = RouteAdvice.advise(plan, snapshot: Self.snapshot(["a": DeploymentHealth(breaker: .open(untilMs: 9_000))]),
+                                         stream: false)
+        #expect(ids(outcome.plan.attempts) == ["b"] && ids(outcome.plan.lastResort) == ["a"])
+        #expect(outcome.plan.details.map(\.key.id) == ["b"])
     }
 
     @Test func simpleShuffleKeepsTheWeightedOrder() {

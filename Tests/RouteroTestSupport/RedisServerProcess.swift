@@ -14,11 +14,12 @@ public final class RedisServerProcess {
 
     /// Spawns with posix_spawn and stops with kill + waitpid: Foundation's `Process.waitUntilExit`
     /// needs a run loop and hung under swift-testing here.
-    public init?(port fixedPort: Int? = nil) {
+    /// - Parameter extraArguments: more `--name value` options (cluster mode, for instance).
+    public init?(port fixedPort: Int? = nil, extraArguments: [String] = []) {
         guard let exe = Self.executable else { return nil }
         port = fixedPort ?? Self.freePort()
         let args = [exe, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--logfile", "/dev/null"]
+                    "--logfile", "/dev/null"] + extraArguments
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         if posix_spawn(&pid, exe, nil, nil, &argv, environ) != 0 { return nil }

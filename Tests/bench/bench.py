@@ -3,16 +3,22 @@
 
 Everything shares one machine, so read the RATIOS, not the absolute numbers.
   1. Overhead: wrk against (a) nginx proxy_pass -> instant mock and (b) nginx -> Routero ->
-     the same instant mock, at -c1 and -c64. The instant mock is an nginx `return 200` with a
+     the same instant mock, at -c1, -c32 and -c64. The instant mock is an nginx `return 200` with a
      fixed chat.completion (a Python mock would be the bottleneck). Cache off.
   2. Translation: the same instant upstream in each family (fixed JSON bodies and fixed SSE
      bodies of CHUNKS events), wrk at -c32 through the gateway, passthrough vs translated rows
      (OpenAI in -> Anthropic upstream, Anthropic in -> OpenAI upstream), non-stream and stream:
      worker CPU per request and per stream chunk.
   3. Streaming TTFB: time to the first SSE byte, Python mock direct vs through the gateway.
-  4. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
-Bounded: about 2 minutes in total. Env: BENCH_SECONDS (wrk duration per run, default 5),
-BENCH_STREAMS (default 2000).
+  4. Held streams (held_mock.py / held_client.py): K streams of HELD_CHUNKS events 1 s apart, each on
+     its own connection, opened over 5 s, through nginx proxy_pass and through Routero (2 workers),
+     interleaved: CPU per stream of the whole process tree (nginx master+workers; nginx + workers +
+     Redis), chunk gap p50/p99/max, TTFT p50/max, streams completed exactly, peak RSS of the tree.
+  5. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
+About 6 minutes in total with the default sections. Env: BENCH_SECONDS (wrk duration per run,
+default 5), BENCH_STREAMS (idle streams, default 2000), BENCH_HELD (held-stream counts, default
+"500,2000"; "500,2000,10000" adds the 10,000-stream run, about 1 more minute and ~25,000 fds),
+BENCH_SECTIONS (comma list of overhead,translation,ttfb,held,idle; default all).
 """
 from __future__ import annotations
 
@@ -36,6 +42,9 @@ from helpers import MASTER_KEY, MOCK_KEY, MockUpstream, Stack, free_port  # noqa
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "2000"))
+HELD = [int(k) for k in os.environ.get("BENCH_HELD", "500,2000").split(",") if k.strip()]
+HELD_CHUNKS = 30
+SECTIONS = set(os.environ.get("BENCH_SECTIONS", "overhead,translation,ttfb,held,idle").split(","))
 FIXED = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "bench",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello from the instant mock."},
@@ -104,32 +113,20 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def start_instant_nginx(work: Path) -> tuple[subprocess.Popen, int, int]:
-    """One nginx with two servers: the instant mock, and a plain proxy_pass in front of it."""
-    mock_port, proxy_port = free_port(), free_port()
+def start_nginx(work: Path, port: int, servers: str) -> subprocess.Popen:
+    """An nginx (one worker process) with `servers` inside its http block, ready on `port`."""
+    work.mkdir(parents=True, exist_ok=True)
     (work / "tmp").mkdir()
-    body = FIXED.replace("'", "\\'")
     conf = f"""
 daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log warn;
 {"user root;" if os.geteuid() == 0 else ""}
-worker_rlimit_nofile 16384;
-events {{ worker_connections 8192; }}
+worker_rlimit_nofile 65536;
+events {{ worker_connections 32768; }}
 http {{
   access_log off;
   client_body_temp_path {work}/tmp/body; proxy_temp_path {work}/tmp/proxy;
   fastcgi_temp_path {work}/tmp/fcgi; uwsgi_temp_path {work}/tmp/uwsgi; scgi_temp_path {work}/tmp/scgi;
-  upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
-  server {{ listen 127.0.0.1:{mock_port};
-           location / {{ default_type application/json; return 200 '{body}'; }}
-           location = /anthropic/v1/messages {{ default_type application/json;
-                                               return 200 '{nginx_literal(fixed_anthropic_message())}'; }}
-           location = /sse/v1/chat/completions {{ default_type text/event-stream;
-                                                 return 200 '{nginx_literal(fixed_openai_sse())}'; }}
-           location = /anthropic-sse/v1/messages {{ default_type text/event-stream;
-                                                   return 200 '{nginx_literal(fixed_anthropic_sse())}'; }} }}
-  server {{ listen 127.0.0.1:{proxy_port};
-           location / {{ proxy_pass http://instant; proxy_http_version 1.1;
-                        proxy_set_header Connection ""; proxy_buffering off; }} }}
+{servers}
 }}
 """
     (work / "nginx.conf").write_text(conf)
@@ -138,11 +135,37 @@ http {{
     deadline = time.time() + 10
     while time.time() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", proxy_port), 0.2).close()
-            return proc, mock_port, proxy_port
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError("instant nginx did not start")
+    raise RuntimeError(f"nginx in {work} did not start")
+
+
+def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, subprocess.Popen, int, int]:
+    """Two nginx processes: the instant mock, and a plain proxy_pass in front of it (and in front
+    of the held-streams mock under /held/). Separate processes, so the proxy's own CPU is measured
+    directly rather than as a difference."""
+    mock_port, proxy_port = free_port(), free_port()
+    body = FIXED.replace("'", "\\'")
+    mock = start_nginx(work / "mock", mock_port, f"""
+  server {{ listen 127.0.0.1:{mock_port};
+           location / {{ default_type application/json; return 200 '{body}'; }}
+           location = /anthropic/v1/messages {{ default_type application/json;
+                                               return 200 '{nginx_literal(fixed_anthropic_message())}'; }}
+           location = /sse/v1/chat/completions {{ default_type text/event-stream;
+                                                 return 200 '{nginx_literal(fixed_openai_sse())}'; }}
+           location = /anthropic-sse/v1/messages {{ default_type text/event-stream;
+                                                   return 200 '{nginx_literal(fixed_anthropic_sse())}'; }} }}""")
+    proxy = start_nginx(work / "proxy", proxy_port, f"""
+  upstream instant {{ server 127.0.0.1:{mock_port}; keepalive 128; }}
+  upstream held {{ server 127.0.0.1:{held_port}; keepalive 128; }}
+  server {{ listen 127.0.0.1:{proxy_port};
+           location /held/ {{ proxy_pass http://held/; proxy_http_version 1.1;
+                             proxy_set_header Connection ""; proxy_buffering off; }}
+           location / {{ proxy_pass http://instant; proxy_http_version 1.1;
+                        proxy_set_header Connection ""; proxy_buffering off; }} }}""")
+    return mock, proxy, mock_port, proxy_port
 
 
 def wrk(url: str, conns: int, script: Path) -> dict:
@@ -241,6 +264,64 @@ def idle_streams(port: int, n: int) -> tuple[int, list[socket.socket]]:
     return ok, socks
 
 
+class HeldMock:
+    """held_mock.py in its own process group (it forks), on a free port."""
+
+    def __init__(self, procs: int = 2):
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "held_mock.py"), "--port", str(self.port),
+                                      "--chunks", str(HELD_CHUNKS), "--procs", str(procs)],
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.proc.stdout.readline()
+        if "held-mock: listening" not in line:
+            self.stop()
+            raise RuntimeError(f"held mock did not start: {line!r}")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, 15)
+        except OSError:
+            pass
+        self.proc.wait(10)
+
+
+def tree_rss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += proc_status(pid)["rss_mb"]
+        except (OSError, KeyError):
+            pass
+    return total
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(p / 100 * len(v)))]
+
+
+def held_run(port: int, path: str, auth: str, streams: int, groups: dict, out: Path) -> dict:
+    """One held-streams run. `groups` maps a name to a function listing that part of the process
+    tree under test (read again while sampling, so processes started meanwhile are counted)."""
+    def tree() -> list[int]:
+        return [p for g in groups.values() for p in g()]
+    before = {name: cpu_seconds(g()) for name, g in groups.items()}
+    client = subprocess.Popen([sys.executable, str(HERE / "held_client.py"), "--port", str(port), "--path", path,
+                               "--auth", auth, "--streams", str(streams), "--chunks", str(HELD_CHUNKS),
+                               "--ramp", "5", "--out", str(out)])
+    peak = 0.0
+    while client.poll() is None:
+        peak = max(peak, tree_rss_mb(tree()))
+        time.sleep(0.5)
+    spent = {name: cpu_seconds(g()) - before[name] for name, g in groups.items()}
+    result = json.loads(out.read_text())
+    result.update(cpu_ms_per_stream=1000 * sum(spent.values()) / streams, peak_rss_mb=peak, load=os.getloadavg()[0],
+                  parts={name: 1000 * v / streams for name, v in spent.items()})
+    return result
+
+
 def main() -> None:
     for tool in ("nginx", "wrk", "redis-server"):
         if not shutil.which(tool):
@@ -248,17 +329,21 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="routero-bench-"))
     os.chmod(work, 0o755)
     started = time.time()
-    instant = mock = stack = idle_stack = None
+    instant = proxy = mock = stack = idle_stack = held_mock = None
     rows = {}
     translated = {}
+    held = {}
+    direct = via = None
+    idle = None
     try:
-        (work / "instant").mkdir()
-        instant, mock_port, proxy_port = start_instant_nginx(work / "instant")
+        held_mock = HeldMock()
+        instant, proxy, mock_port, proxy_port = start_instant_nginx(work, held_mock.port)
         mock = MockUpstream(free_port(), key=MOCK_KEY)
         cfg = work / "config.yaml"
         cfg.write_text(
             "auth: {master_key: os.environ/ROUTERO_MASTER_KEY}\n"
             "cache: {enabled: false}\n"
+            f"server: {{max_concurrent_requests: {max(4096, max(HELD, default=0))}}}\n"
             "allow_unlisted_models: false\n"
             "models:\n"
             f"  - {{name: bench, deployments: [{{model: openai/bench, api_base: \"http://127.0.0.1:{mock_port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
@@ -266,6 +351,7 @@ def main() -> None:
             f"  - {{name: bench-sse, deployments: [{{model: openai/bench, api_base: \"http://127.0.0.1:{mock_port}/sse/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: claude-json, deployments: [{{model: anthropic/claude-bench, api_base: \"http://127.0.0.1:{mock_port}/anthropic\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: claude-sse, deployments: [{{model: anthropic/claude-bench, api_base: \"http://127.0.0.1:{mock_port}/anthropic-sse\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
+            f"  - {{name: held, deployments: [{{model: openai/held, api_base: \"http://127.0.0.1:{held_mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: idle, deployments: [{{model: openai/mock-idle-120, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n")
         log("starting gateway (2 workers)")
         stack = Stack(cfg, work / "stack", workers=2)
@@ -273,55 +359,81 @@ def main() -> None:
         script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(BODY)}\n"
                           "wrk.headers['Content-Type'] = 'application/json'\n"
                           f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
+        stack_nginx = int((work / "stack" / "nginx.pid").read_text())
         groups = {
-            "front nginx": family(int((work / "stack" / "nginx.pid").read_text())),
+            "front nginx": family(stack_nginx),
             "routero workers": list(stack.worker_pids().values()),
             "mock nginx": family(instant.pid),
+            "proxy nginx": family(proxy.pid),
         }
-        for conns in (1, 64):
-            for name, url in (("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions"),
-                              ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions")):
-                log(f"wrk -c{conns} {name}")
-                before = {g: cpu_seconds(p) for g, p in groups.items()}
-                rows[(name, conns)] = wrk(url, conns, script)
-                spent = {g: cpu_seconds(p) - before[g] for g, p in groups.items()}
-                requests = rows[(name, conns)]["rps"] * SECONDS
-                rows[(name, conns)]["cpu_us"] = {g: 1e6 * v / requests for g, v in spent.items() if v > 0}
+        if "overhead" in SECTIONS:
+            for conns in (1, 32, 64):
+                for name, url in (("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions"),
+                                  ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions")):
+                    log(f"wrk -c{conns} {name}")
+                    before = {g: cpu_seconds(p) for g, p in groups.items()}
+                    rows[(name, conns)] = wrk(url, conns, script)
+                    spent = {g: cpu_seconds(p) - before[g] for g, p in groups.items()}
+                    requests = rows[(name, conns)]["rps"] * SECONDS
+                    rows[(name, conns)]["cpu_us"] = {g: 1e6 * v / requests for g, v in spent.items() if v > 0}
         worker_mem = {pid: proc_status(pid) for pid in stack.worker_pids().values()}
 
-        log("translation rows")
-        for name, path, body in TRANSLATION_ROWS:
-            row_script = work / f"{name.replace(' ', '_').replace('>', '-')}.lua"
-            row_script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(json.dumps(body))}\n"
-                                  "wrk.headers['Content-Type'] = 'application/json'\n"
-                                  f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
-            workers = list(stack.worker_pids().values())
-            before = cpu_seconds(workers)
-            result = wrk(f"{stack.base_url}{path}", 32, row_script)
-            result["worker_us"] = 1e6 * (cpu_seconds(workers) - before) / max(result["rps"] * SECONDS, 1)
-            translated[name] = result
+        if "translation" in SECTIONS:
+            log("translation rows")
+            for name, path, body in TRANSLATION_ROWS:
+                row_script = work / f"{name.replace(' ', '_').replace('>', '-')}.lua"
+                row_script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(json.dumps(body))}\n"
+                                      "wrk.headers['Content-Type'] = 'application/json'\n"
+                                      f"wrk.headers['Authorization'] = 'Bearer {MASTER_KEY}'\n")
+                workers = list(stack.worker_pids().values())
+                before = cpu_seconds(workers)
+                result = wrk(f"{stack.base_url}{path}", 32, row_script)
+                result["worker_us"] = 1e6 * (cpu_seconds(workers) - before) / max(result["rps"] * SECONDS, 1)
+                translated[name] = result
 
-        log("streaming TTFB")
-        direct = ttfb(mock.port, "/v1/chat/completions",
-                      {"model": "mock-echo", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MOCK_KEY)
-        via = ttfb(stack.port, "/v1/chat/completions",
-                   {"model": "stream", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MASTER_KEY)
+        if "ttfb" in SECTIONS:
+            log("streaming TTFB")
+            direct = ttfb(mock.port, "/v1/chat/completions",
+                          {"model": "mock-echo", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MOCK_KEY)
+            via = ttfb(stack.port, "/v1/chat/completions",
+                       {"model": "stream", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MASTER_KEY)
+
+        if "held" in SECTIONS:
+            import resource
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            if hard != resource.RLIM_INFINITY and 2 * max(HELD) + 1000 > hard:
+                # One nginx worker holds a client and an upstream socket per stream.
+                log(f"warning: open-file hard limit {hard} < {2 * max(HELD) + 1000}: nginx will refuse some of "
+                    f"{max(HELD)} streams (500, socket() EMFILE)")
+            redis_pid = int((work / "stack" / "redis.pid").read_text())
+            trees = {
+                "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(proxy.pid)}),
+                "routero": (stack.port, "/v1/chat/completions", MASTER_KEY,
+                            {"nginx": lambda: family(stack_nginx), "workers": lambda: list(stack.worker_pids().values()),
+                             "redis": lambda: [redis_pid]}),
+            }
+            for k in HELD:
+                for name, (port, path, auth, parts) in trees.items():
+                    log(f"held streams: {k} via {name} (~{HELD_CHUNKS + 10} s)")
+                    held[(k, name)] = held_run(port, path, auth, k, parts, work / "held.json")
+                    time.sleep(2)  # let closed connections settle before the next run
         stack.stop()
         stack = None
 
-        log(f"{STREAMS} idle streams against one worker")
-        idle_stack = Stack(cfg, work / "idle", workers=1)
-        wpid = idle_stack.worker_pids()[1]
-        before = proc_status(wpid)
-        t0 = time.time()
-        ok, socks = idle_streams(idle_stack.port, STREAMS)
-        ramp = time.time() - t0
-        time.sleep(1)
-        held = proc_status(wpid)
-        for s in socks:
-            s.close()
-        time.sleep(2)
-        after = proc_status(wpid)
+        if "idle" in SECTIONS:
+            log(f"{STREAMS} idle streams against one worker")
+            idle_stack = Stack(cfg, work / "idle", workers=1)
+            wpid = idle_stack.worker_pids()[1]
+            before = proc_status(wpid)
+            t0 = time.time()
+            ok, socks = idle_streams(idle_stack.port, STREAMS)
+            ramp = time.time() - t0
+            time.sleep(1)
+            holding = proc_status(wpid)
+            for s in socks:
+                s.close()
+            time.sleep(2)
+            idle = (ok, ramp, before, holding, proc_status(wpid))
     finally:
         for s in (stack, idle_stack):
             if s is not None:
@@ -331,47 +443,83 @@ def main() -> None:
                     log(f"stop: {exc}")
         if mock:
             mock.stop()
-        if instant:
-            instant.send_signal(3)  # SIGQUIT
-            instant.wait(10)
+        if held_mock:
+            held_mock.stop()
+        for n in (instant, proxy):
+            if n:
+                n.send_signal(3)  # SIGQUIT
+                n.wait(10)
 
     # ------------------------------------------------------------------ report
     print()
     print(f"Routero bench ({os.cpu_count()} CPUs, everything on one box: compare ratios) -- wrk {SECONDS}s per row, cache off")
-    print(f"{'variant':<26}{'conc':>5}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}  errors")
-    for (name, conns), r in rows.items():
-        print(f"{name:<26}{conns:>5}{r['rps']:>11.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['non2xx']:>9}  {r['errors']}")
-    for conns in (1, 64):
-        a, b = rows[("a nginx->mock", conns)], rows[("b nginx->routero->mock", conns)]
-        print(f"ratio b/a at c={conns}: throughput {b['rps'] / a['rps']:.2f}x, p50 {b['p50'] / a['p50']:.1f}x")
-    print("CPU per request (us), from /proc utime+stime over each wrk run:")
-    for (name, conns), r in rows.items():
-        parts = ", ".join(f"{g} {v:.0f}" for g, v in r.get("cpu_us", {}).items())
-        print(f"  {name:<24} c={conns:<3} {parts}")
-    a1, b1 = rows[("a nginx->mock", 1)], rows[("b nginx->routero->mock", 1)]
-    print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
-    print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"
-                                                for p, m in worker_mem.items()))
-    print()
-    print(f"translation at c=32 (routero worker CPU; streams carry {CHUNKS} content events)")
-    print(f"{'row':<30}{'req/s':>9}{'non-2xx':>9}{'us/request':>12}{'us/chunk':>10}{'vs passthrough':>16}")
-    for name, r in translated.items():
-        stream = name.endswith("stream")
-        base = translated["openai>openai stream" if stream else "openai>openai json"]["worker_us"]
-        per_chunk = f"{r['worker_us'] / CHUNKS:.1f}" if stream else ""
-        print(f"{name:<30}{r['rps']:>9.0f}{r['non2xx']:>9}{r['worker_us']:>12.0f}{per_chunk:>10}"
-              f"{r['worker_us'] / base:>15.2f}x")
-    print()
-    print(f"streaming TTFB over {len(direct)} requests (python mock, first data: byte)")
-    print(f"  direct      p50 {statistics.median(direct):7.2f} ms   max {max(direct):7.2f} ms")
-    print(f"  via gateway p50 {statistics.median(via):7.2f} ms   max {max(via):7.2f} ms"
-          f"   added p50 {statistics.median(via) - statistics.median(direct):.2f} ms")
-    print()
-    print(f"idle streams on ONE worker: {ok}/{STREAMS} streams open (ramp {ramp:.1f}s)")
-    print(f"  before   RSS {before['rss_mb']:7.1f} MB  threads {before['threads']:5}")
-    print(f"  holding  RSS {held['rss_mb']:7.1f} MB  threads {held['threads']:5}"
-          f"   (+{(held['rss_mb'] - before['rss_mb']) * 1024 / max(ok, 1):.1f} KB per stream)")
-    print(f"  closed   RSS {after['rss_mb']:7.1f} MB  threads {after['threads']:5}")
+    print(f"load average at the start of the report: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if rows:
+        print(f"{'variant':<26}{'conc':>5}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}  errors")
+        for (name, conns), r in rows.items():
+            print(f"{name:<26}{conns:>5}{r['rps']:>11.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['non2xx']:>9}  {r['errors']}")
+        for conns in (1, 32, 64):
+            a, b = rows[("a nginx->mock", conns)], rows[("b nginx->routero->mock", conns)]
+            print(f"ratio b/a at c={conns}: throughput {b['rps'] / a['rps']:.2f}x, p50 {b['p50'] / a['p50']:.1f}x")
+        print("CPU per request (us), from /proc utime+stime over each wrk run:")
+        for (name, conns), r in rows.items():
+            parts = ", ".join(f"{g} {v:.0f}" for g, v in r.get("cpu_us", {}).items())
+            print(f"  {name:<24} c={conns:<3} {parts}")
+        for conns in (1, 32, 64):
+            a = rows[("a nginx->mock", conns)]["cpu_us"]
+            b = rows[("b nginx->routero->mock", conns)]["cpu_us"]
+            # The proxy's own cost: nginx proxy_pass alone vs front nginx + Routero (the mock excluded).
+            pa = a.get("proxy nginx", 0)
+            pb = b.get("front nginx", 0) + b.get("routero workers", 0)
+            print(f"  non-streaming CPU us/request at c={conns}: nginx proxy_pass {pa:.0f}, routero (front nginx + workers) "
+                  f"{pb:.0f}  ({pb / pa if pa > 0 else float('nan'):.1f}x)")
+        a1, b1 = rows[("a nginx->mock", 1)], rows[("b nginx->routero->mock", 1)]
+        print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
+        print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"
+                                                    for p, m in worker_mem.items()))
+    if translated:
+        print()
+        print(f"translation at c=32 (routero worker CPU; streams carry {CHUNKS} content events)")
+        print(f"{'row':<30}{'req/s':>9}{'non-2xx':>9}{'us/request':>12}{'us/chunk':>10}{'vs passthrough':>16}")
+        for name, r in translated.items():
+            stream = name.endswith("stream")
+            base = translated["openai>openai stream" if stream else "openai>openai json"]["worker_us"]
+            per_chunk = f"{r['worker_us'] / CHUNKS:.1f}" if stream else ""
+            print(f"{name:<30}{r['rps']:>9.0f}{r['non2xx']:>9}{r['worker_us']:>12.0f}{per_chunk:>10}"
+                  f"{r['worker_us'] / base:>15.2f}x")
+    if direct is not None:
+        print()
+        print(f"streaming TTFB over {len(direct)} requests (python mock, first data: byte)")
+        print(f"  direct      p50 {statistics.median(direct):7.2f} ms   max {max(direct):7.2f} ms")
+        print(f"  via gateway p50 {statistics.median(via):7.2f} ms   max {max(via):7.2f} ms"
+              f"   added p50 {statistics.median(via) - statistics.median(direct):.2f} ms")
+    if held:
+        print()
+        print(f"held streams: {HELD_CHUNKS} chunks 1 s apart, one connection each, opened over 5 s; "
+              "CPU of the whole process tree")
+        print(f"{'streams':>8} {'via':<17}{'exact':>12}{'CPU ms/stream':>14}{'gap p50':>9}{'p99':>8}{'max':>8}"
+              f"{'TTFT p50':>10}{'max':>8}{'peak RSS MB':>12}{'load':>6}")
+        for (k, name), r in held.items():
+            g, t = r["gaps_ms"], r["ttft_ms"]
+            print(f"{k:>8} {name:<17}{r['exact']:>6}/{k:<5}{r['cpu_ms_per_stream']:>14.2f}{pct(g, 50):>9.0f}"
+                  f"{pct(g, 99):>8.0f}{max(g, default=float('nan')):>8.0f}{pct(t, 50):>10.1f}"
+                  f"{max(t, default=float('nan')):>8.1f}{r['peak_rss_mb']:>12.0f}{r['load']:>6.1f}")
+            if len(r["parts"]) > 1:
+                print(f"{'':>9}CPU ms/stream by part: " + ", ".join(f"{n} {v:.2f}" for n, v in r["parts"].items()))
+            if r["failed"]:
+                print(f"{'':>9}failures: {sorted(set(r['failed']))[:3]}")
+        for k in HELD:
+            a, b = held.get((k, "nginx proxy_pass")), held.get((k, "routero"))
+            if a and b and a["cpu_ms_per_stream"] > 0:
+                print(f"  {k} streams: routero/nginx CPU per stream {b['cpu_ms_per_stream'] / a['cpu_ms_per_stream']:.1f}x")
+    if idle is not None:
+        ok, ramp, before, holding, after = idle
+        print()
+        print(f"idle streams on ONE worker: {ok}/{STREAMS} streams open (ramp {ramp:.1f}s)")
+        print(f"  before   RSS {before['rss_mb']:7.1f} MB  threads {before['threads']:5}")
+        print(f"  holding  RSS {holding['rss_mb']:7.1f} MB  threads {holding['threads']:5}"
+              f"   (+{(holding['rss_mb'] - before['rss_mb']) * 1024 / max(ok, 1):.1f} KB per stream)")
+        print(f"  closed   RSS {after['rss_mb']:7.1f} MB  threads {after['threads']:5}")
     print(f"total bench time {time.time() - started:.0f}s")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -322,3 +322,184 @@ def poll(fn, timeout: float = 5.0, interval: float = 0.05):
         if value or time.time() > deadline:
             return value
         time.sleep(interval)
+
+
+# ---------------------------------------------------------------------------------------------
+# Redis processes the outage tests control themselves (kill, freeze, restart)
+# ---------------------------------------------------------------------------------------------
+
+def redis_command(port: int, *args: str, timeout: float = 2.0) -> str | None:
+    """One RESP command on a fresh connection; the reply's first line (or bulk string), None
+    when nothing answered in time."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(f"*{len(args)}\r\n".encode() + b"".join(
+                f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args))
+            buf = b""
+            while b"\r\n" not in buf:
+                part = s.recv(65536)
+                if not part:
+                    return None
+                buf += part
+            head, rest = buf.split(b"\r\n", 1)
+            if head.startswith(b"$") and int(head[1:]) >= 0:
+                n = int(head[1:])
+                while len(rest) < n + 2:
+                    part = s.recv(65536)
+                    if not part:
+                        return None
+                    rest += part
+                return rest[:n].decode(errors="replace")
+            return head[1:].decode(errors="replace")
+    except OSError:
+        return None
+
+
+class RedisServer:
+    """A redis-server on a fixed loopback port that a test may kill, freeze and restart."""
+
+    def __init__(self, directory: Path, port: int | None = None, extra: list | None = None):
+        self.directory, self.port, self.extra = directory, port or free_port(), extra or []
+        directory.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--logfile", str(self.directory / f"redis-{self.port}.log"), *self.extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not poll(lambda: redis_command(self.port, "PING") == "PONG", timeout=timeout):
+            raise RuntimeError(f"redis-server on {self.port} did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def freeze(self) -> None:
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.kill()
+
+
+class RedisCluster:
+    """Three masters on loopback, no replicas: CLUSTER ADDSLOTSRANGE + CLUSTER MEET (redis-server
+    7.0+, no redis-cli needed), ready in about a second. ``cluster-require-full-coverage no``
+    keeps two nodes serving while the third is down; a restarted node reads its nodes.conf and
+    comes back with its id and slots."""
+
+    RANGES = [(0, 5460), (5461, 10922), (10923, 16383)]
+
+    def __init__(self, directory: Path):
+        self.buses = [free_port() for _ in self.RANGES]
+        self.nodes = [RedisServer(directory, extra=self._extra(bus)) for bus in self.buses]
+        for node, (lo, hi) in zip(self.nodes, self.RANGES):
+            assert redis_command(node.port, "CLUSTER", "ADDSLOTSRANGE", str(lo), str(hi)) == "OK"
+        for node, bus in zip(self.nodes[1:], self.buses[1:]):
+            assert redis_command(self.nodes[0].port, "CLUSTER", "MEET", "127.0.0.1", str(node.port), str(bus)) == "OK"
+        self.wait_consistent()
+
+    @staticmethod
+    def _extra(bus: int) -> list:
+        return ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{bus}.conf", "--cluster-port", str(bus),
+                "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no"]
+
+    @property
+    def ports(self) -> list[int]:
+        return [n.port for n in self.nodes]
+
+    @property
+    def url(self) -> str:
+        """The --redis form for a cluster: a comma-separated list of seed URLs."""
+        return ",".join(n.url for n in self.nodes)
+
+    def wait_consistent(self, timeout: float = 15) -> None:
+        def ok():
+            infos = [redis_command(p, "CLUSTER", "INFO") or "" for p in self.ports]
+            return all("cluster_state:ok" in i and "cluster_known_nodes:3" in i
+                       and "cluster_slots_assigned:16384" in i for i in infos)
+        if not poll(ok, timeout=timeout, interval=0.05):
+            raise RuntimeError("the Redis cluster did not become consistent")
+
+    def node_of(self, key: str) -> int:
+        slot = int(redis_command(self.ports[0], "CLUSTER", "KEYSLOT", key))
+        return next(i for i, (lo, hi) in enumerate(self.RANGES) if lo <= slot <= hi)
+
+    def keys_on(self, node: int) -> int:
+        return int(redis_command(self.ports[node], "DBSIZE") or -1)
+
+    def restart(self, index: int) -> None:
+        self.nodes[index].kill()
+        self.nodes[index].start()
+        self.wait_consistent()
+
+    def stop(self) -> None:
+        for n in self.nodes:
+            n.stop()
+
+
+def shared_state_config(mock_port: int, sa_path: str, namespace: str, redis_yaml: str) -> str:
+    """A native config for the Redis outage tests: the cache on, an OpenAI deployment and a
+    Vertex one (its OAuth token lives in the shared token store), and the given ``redis:`` section."""
+    base = f"http://127.0.0.1:{mock_port}"
+    return "\n".join([
+        "auth: {master_key: os.environ/ROUTERO_MASTER_KEY}",
+        f"cache: {{enabled: true, ttl_seconds: 600, namespace: {namespace}}}",
+        f"redis: {redis_yaml}",
+        "models:",
+        f"  - {{name: mock-echo, deployments: [{{model: openai/mock-echo, api_base: \"{base}/v1\", "
+        "api_key: os.environ/MOCK_UPSTREAM_KEY}]}",
+        f"  - {{name: vertex-echo, deployments: [{{model: vertex_ai/mock-echo, api_base: \"{base}/vertex\", "
+        f"vertex_project: e2e-project, vertex_location: us-central1, vertex_credentials: \"{sa_path}\"}}]}}",
+    ]) + "\n"
+
+
+class Load:
+    """Chat requests from ``threads`` threads until ``stop()``: each thread cycles through its own
+    few prompts, so most requests are cache hits while the cache works. Records every request as
+    (start, seconds, status, x-routero-cache); a request is bounded by ``timeout`` seconds."""
+
+    def __init__(self, port: int, threads: int = 4, prompts: int = 5, model: str = "mock-echo", timeout: float = 30):
+        self.port, self.model, self.timeout = port, model, timeout
+        self.records: list[tuple[float, float, int, str | None]] = []
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=([unique(f"load{t}") for _ in range(prompts)],),
+                                          daemon=True) for t in range(threads)]
+        for t in self._threads:
+            t.start()
+
+    def _run(self, prompts: list[str]) -> None:
+        i = 0
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                status, headers, _ = raw_request(self.port, "POST", "/v1/chat/completions",
+                                                 chat_body(self.model, prompts[i % len(prompts)]), timeout=self.timeout)
+                cache = headers.get("x-routero-cache")
+            except OSError as exc:
+                status, cache = 0, repr(exc)
+            with self._lock:
+                self.records.append((t0, time.monotonic() - t0, status, cache))
+            i += 1
+
+    def stop(self) -> list[tuple[float, float, int, str | None]]:
+        self._stop.set()
+        for t in self._threads:
+            t.join(self.timeout + 5)
+        return self.records
+
+
+def readiness(port: int) -> tuple[int, dict]:
+    status, _, body = raw_request(port, "GET", "/health/ready", timeout=10)
+    return status, json.loads(body)

@@ -23,12 +23,13 @@ def test_ready_is_200_with_redis(stack):
     assert status == 200, body[:300]
 
 
-def test_ready_is_503_without_redis(noredis_stack):
-    """A worker whose Redis is unreachable is alive (/health 200) but not ready (503)."""
+def test_ready_is_degraded_without_redis(noredis_stack):
+    """A worker whose Redis is unreachable is alive (/health 200) and still serves, so readiness
+    says 200 "degraded" with the reason (deploy/ROUTING.md) rather than taking it out of rotation."""
     status, _, _ = raw_request(noredis_stack.port, "GET", "/health", headers={"Authorization": None})
     assert status == 200
     status, _, body = raw_request(noredis_stack.port, "GET", "/health/ready", headers={"Authorization": None})
-    assert status == 503, body[:300]
+    assert status == 200 and json.loads(body) == {"status": "degraded", "reason": "redis_unreachable"}, body[:300]
 
 
 def test_chat_works_without_redis(noredis_stack):

@@ -19,7 +19,9 @@ public enum RouteAdvice {
 
     public static func advise(_ plan: RoutePlan, snapshot: RoutingSnapshot, stream: Bool,
                               latencyBuffer: Double = 0) -> Outcome {
-        guard plan.details.count == plan.attempts.count, !plan.details.isEmpty else { return Outcome(plan: plan) }
+        guard !plan.details.isEmpty, let details = plan.alignedDetails() else { return Outcome(plan: plan) }
+        var plan = plan
+        plan.details = details
         var outcome = Outcome(plan: plan)
         var probes: [Int] = []
         var routed: [Int] = []

@@ -2,9 +2,9 @@
 ///
 /// Every strategy starts from the weighted shuffle (``DeploymentSelection``) and sorts it
 /// stably, so deployments a strategy cannot tell apart keep their weighted-random order. Adding
-/// a strategy is one case here and one ranking key in ``rankKey(_:)``: e.g. `usage-based-routing`
-/// (rpm/tpm headroom) belongs to the rate-limit counters and routes like `simple-shuffle` until
-/// they exist.
+/// a strategy is one case here and one ranking key in ``rankKey(_:)``. `usage-based-routing`
+/// (rpm/tpm headroom) is ordered by the rate-limit runtime before the plan gets here, so it
+/// ranks like `simple-shuffle`: keeping the order it arrived in.
 public enum RoutingStrategy: String, Sendable, CaseIterable {
     /// Weighted random (`weight`, else `rpm`, else `tpm`); no shared state read.
     case simpleShuffle = "simple-shuffle"
@@ -15,7 +15,8 @@ public enum RoutingStrategy: String, Sendable, CaseIterable {
     /// Lowest price per token (input + output).
     case cost = "cost-based-routing"
 
-    /// The strategy for a configured name; `usage-based-routing(-v2)` fall back to the shuffle.
+    /// The strategy for a configured name; `usage-based-routing(-v2)` keep the headroom order
+    /// the rate-limit runtime gave the plan.
     public init(configName: String) {
         self = RoutingStrategy(rawValue: configName) ?? .simpleShuffle
     }

@@ -1,0 +1,20 @@
+import RouteroCurl
+import RouteroFastCGI
+import RouteroSystem
+
+extension UpstreamTransfer {
+    /// The next upstream event; nil when `deadline` (``Monotonic`` seconds) passed or the client
+    /// may have left; the caller then checks `request.clientGone` and its deadlines.
+    ///
+    /// The first wait hooks the FastCGI front's disconnect signal to this transfer (it interrupts
+    /// the wait), so a held stream sleeps until its next chunk, its client leaves or its deadline,
+    /// with no periodic wake-up. Until the front watches the request (it does not for the first
+    /// `FastCGIRequest.watchAfterSeconds`, nor where it cannot), the wait wakes every
+    /// `clientPollSeconds` to poll the client, as before.
+    func next(until deadline: Double, client request: FastCGIRequest) -> UpstreamEvent? {
+        let watched = request.signalClientGone(to: ObjectIdentifier(self)) {
+            { [self] in self.interrupt() }
+        }
+        return next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds))
+    }
+}

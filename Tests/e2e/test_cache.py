@@ -1,6 +1,8 @@
 """The shared response cache (Redis): across requests, workers and gateway hosts."""
 from __future__ import annotations
 
+import time
+
 from helpers import unique
 
 
@@ -91,6 +93,7 @@ def test_a_streamed_answer_is_cached_and_replayed_as_a_stream(client, mock):
     same id, text, finish and usage, without reaching the upstream."""
     text = unique("stream cached")
     h1, first = _stream(client, text)
+    time.sleep(0.3)  # the entry is stored once the upstream closes, just after the client's [DONE]
     h2, second = _stream(client, text)
     assert h1.get("x-routero-cache") == "miss" and h2.get("x-routero-cache") == "hit"
     assert _content(second) == _content(first)
@@ -105,6 +108,7 @@ def test_a_streamed_tool_call_replays_intact(client, mock):
     text = unique("stream tool in Paris")
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
     _, first = _stream(client, text, model="mock-tool", tools=tools)
+    time.sleep(0.3)
     h2, second = _stream(client, text, model="mock-tool", tools=tools)
     assert h2.get("x-routero-cache") == "hit"
     got, want = _content(second), _content(first)

@@ -1,7 +1,7 @@
 """A single Redis killed, frozen and restarted under load, with nginx + 2 workers in front.
 
 The documented mode (deploy/ROUTING.md, "Redis: cluster, timeouts and outages"): requests keep
-being answered, the cache is bypassed (x-routero-cache: bypass), shared tokens are granted per
+being answered, the cache is bypassed (x-routero-cache: unavailable), shared tokens are granted per
 process, /health/ready says "degraded" with the reason while /health stays green, and when Redis
 returns everything recovers without restarting the gateway. Every request is bounded generously
 (a hang would show as a timeout); the measured numbers are printed with -s.
@@ -117,7 +117,7 @@ def test_redis_killed_under_load_then_restarted(outage, mock, outage_sa):
           f"after Redis came back; a fresh prompt hit the cache again {hit_after * 1000:.0f} ms after that")
     assert all(r[2] == 200 for r in records), [r for r in records if r[2] != 200][:5]
     assert slowest < 5.0, f"a request took {slowest:.2f}s"
-    assert outage_window and all(r[3] == "bypass" for r in outage_window), \
+    assert outage_window and all(r[3] == "unavailable" for r in outage_window), \
         {r[3] for r in outage_window}
     assert after and any(r[3] == "hit" for r in after)
     assert grants(mock, outage_sa) == stack.workers
@@ -138,7 +138,7 @@ def test_frozen_redis_costs_each_request_at_most_a_timeout(outage):
             status, headers, _ = raw_request(stack.port, "POST", "/v1/chat/completions",
                                              chat_body("mock-echo", unique("frozen")), timeout=30)
             latencies.append(time.monotonic() - t0)
-            assert status == 200 and headers.get("x-routero-cache") == "bypass", headers
+            assert status == 200 and headers.get("x-routero-cache") == "unavailable", headers
         status, body = readiness(stack.port)
         assert status == 200 and body["status"] == "degraded", body
     finally:
@@ -167,6 +167,6 @@ def test_operators_can_choose_not_ready(tmp_path, mock, binary):
         status, _, body = raw_request(stack.port, "GET", "/health/ready", headers={"Authorization": None})
         assert status == 503 and body == b'{"status":"not_ready","reason":"redis_unreachable"}', body
         status, headers, _ = raw_request(stack.port, "POST", "/v1/chat/completions", chat_body("mock-echo", unique("nr")))
-        assert status == 200 and headers.get("x-routero-cache") == "bypass"
+        assert status == 200 and headers.get("x-routero-cache") == "unavailable"
     finally:
         stack.stop()

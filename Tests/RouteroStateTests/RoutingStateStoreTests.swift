@@ -64,8 +64,10 @@ struct RoutingStateStoreTests {
     @Test(arguments: StoreKind.allCases)
     func aSecondCooldownExtendsButNeverShortens(kind: StoreKind) throws {
         let s = try StoreUnderTest(kind)
+        // The second failure also passes allowed_fails, so its cooldown must be short too: with the
+        // default 60 s it would (rightly) extend the first deadline by the milliseconds between calls.
         let long = try #require(try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 60_000)).untilMs)
-        let short = try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 1_000))
+        let short = try s.store.recordFailure(Self.a, rule: Self.rule(cooldownMs: 1_000, immediateMs: 1_000))
         #expect(short.untilMs == long, "a shorter cooldown keeps the longer deadline")
         let longer = try #require(try s.store.recordFailure(Self.a, rule: Self.rule(immediateMs: 120_000)).untilMs)
         #expect(longer > long)

@@ -449,14 +449,18 @@ class RedisCluster:
             n.stop()
 
 
-def shared_state_config(mock_port: int, sa_path: str, namespace: str, redis_yaml: str) -> str:
+def shared_state_config(mock_port: int, sa_path: str, namespace: str, redis_yaml: str, limits: str | None = None,
+                        routing: str | None = None) -> str:
     """A native config for the Redis outage tests: the cache on, an OpenAI deployment and a
-    Vertex one (its OAuth token lives in the shared token store), and the given ``redis:`` section."""
+    Vertex one (its OAuth token lives in the shared token store), and the given ``redis:`` section
+    (and ``limits:`` / ``routing:`` sections, if any)."""
     base = f"http://127.0.0.1:{mock_port}"
     return "\n".join([
         "auth: {master_key: os.environ/ROUTERO_MASTER_KEY}",
         f"cache: {{enabled: true, ttl_seconds: 600, namespace: {namespace}}}",
         f"redis: {redis_yaml}",
+        *([f"limits: {limits}"] if limits else []),
+        *([f"routing: {routing}"] if routing else []),
         "models:",
         f"  - {{name: mock-echo, deployments: [{{model: openai/mock-echo, api_base: \"{base}/v1\", "
         "api_key: os.environ/MOCK_UPSTREAM_KEY}]}",

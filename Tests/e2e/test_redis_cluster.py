@@ -6,6 +6,7 @@ naming the node, and the restarted node is used again without restarting the gat
 """
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -32,7 +33,12 @@ def cluster_stack(tmp_path_factory, mock, binary, cluster, cluster_sa):
     base = tmp_path_factory.mktemp("cluster-stack")
     nodes = ", ".join(f'"127.0.0.1:{p}"' for p in cluster.ports)
     config = base / "config.yaml"
-    config.write_text(shared_state_config(mock.port, str(cluster_sa.path), "e2e-cluster", f"{{cluster_nodes: [{nodes}]}}"))
+    # Limits far above the load, so every request runs the rate-limit scripts on the cluster too
+    # Latency routing writes each answer's latency into the routing state: those scripts run there as well.
+    config.write_text(shared_state_config(mock.port, str(cluster_sa.path), "e2e-cluster", f"{{cluster_nodes: [{nodes}]}}",
+                                          limits="{per_key: {rpm: 1000000, tpm: 1000000000}, "
+                                                 "per_model: {mock-echo: {rpm: 1000000}}}",
+                                          routing="{strategy: latency-based-routing}"))
     stack = Stack(config, base / "state", workers=2, binary=binary, redis=cluster.url, tls=False)
     yield stack
     stack.stop()
@@ -63,6 +69,30 @@ def test_cache_and_tokens_use_every_node(cluster_stack, cluster, mock, cluster_s
     for _ in range(6):
         assert vertex_ok(cluster_stack.port)
     assert grants(mock, cluster_sa) == 1
+
+
+def cluster_keys(cluster, pattern: str) -> list[str]:
+    keys = []
+    for port in cluster.ports:
+        out = subprocess.run(["redis-cli", "-p", str(port), "--scan", "--pattern", pattern],
+                             capture_output=True, text=True, timeout=10).stdout
+        keys += [k for k in out.split() if k]
+    return keys
+
+
+def test_rate_limits_and_routing_state_run_on_the_cluster(cluster_stack, cluster):
+    """The rate-limit windows and the routing state (cooldowns, leases) are one hash-tagged script
+    call each, so they run on a cluster: the limits count and answer with their headers."""
+    status, headers, _ = raw_request(cluster_stack.port, "POST", "/v1/chat/completions",
+                                     chat_body("mock-echo", unique("rl")), timeout=30)
+    assert status == 200
+    assert headers["x-ratelimit-limit-requests"] == "1000000"
+    first = int(headers["x-ratelimit-remaining-requests"])
+    status, headers, _ = raw_request(cluster_stack.port, "POST", "/v1/chat/completions",
+                                     chat_body("mock-echo", unique("rl")), timeout=30)
+    assert status == 200 and int(headers["x-ratelimit-remaining-requests"]) < first
+    assert cluster_keys(cluster, "e2e-cluster:rl:*"), "the rate-limit windows live in the cluster"
+    assert cluster_keys(cluster, "*:rt:*"), "the routing state lives in the cluster"
 
 
 def test_a_node_restarted_under_load(cluster_stack, cluster):

@@ -64,7 +64,7 @@ struct StreamResume {
     /// for the delivered text (output) and the prompt (input).
     func priorUsage(call: ChatCall) -> Usage {
         let reported = received.usage
-        let output = max(reported?.outputTokens ?? 0, StreamContinuation.estimatedTokens(received.text))
+        let output = max(reported?.outputTokens ?? 0, TokenEstimate.tokens(in: received.text))
         let input = (reported?.inputTokens).flatMap { $0 > 0 ? $0 : nil } ?? TokenEstimate.inputTokens(call)
         return Usage(inputTokens: input, outputTokens: output, cacheReadTokens: reported?.cacheReadTokens,
                      cacheWriteTokens: reported?.cacheWriteTokens)

@@ -29,6 +29,12 @@ public enum TokenEstimate {
             bytes += tool.name.utf8.count + (tool.description?.utf8.count ?? 0)
             if let schema = tool.parameters { bytes += JSON.serialize(schema).count }
         }
-        return (bytes + 3) / 4 + fixed
+        return tokens(bytes: bytes) + fixed
     }
+
+    /// The text rule alone: one token per 4 UTF-8 bytes, rounded up (e.g. the output a broken
+    /// stream had delivered before its provider reported usage).
+    public static func tokens(in text: String) -> Int { tokens(bytes: text.utf8.count) }
+
+    static func tokens(bytes: Int) -> Int { (bytes + 3) / 4 }
 }

@@ -70,8 +70,4 @@ public enum StreamContinuation {
         }
         return next
     }
-
-    /// Output tokens of `text` by the estimate rule (one per 4 UTF-8 bytes), for a leg whose provider
-    /// reported no usage before it broke.
-    public static func estimatedTokens(_ text: String) -> Int { (text.utf8.count + 3) / 4 }
 }

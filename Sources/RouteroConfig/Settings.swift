@@ -173,6 +173,12 @@ public struct RoutingSettings: Sendable, Equatable {
     public var totalTimeoutSeconds: Double?
     /// Native `policies:`: model names (`smart/fast`) that route over several groups with a strategy.
     public var policies: [RoutingPolicy] = []
+    /// How long a worker reuses a read of the shared routing state in which every planned
+    /// deployment was healthy (`state_cache_seconds`); 0 reads it for every request. Any cooling or
+    /// half-open deployment, a load-reading strategy, or a failure this process saw reads it afresh.
+    public var stateCacheSeconds: Double = 0.25
+    /// The largest `state_cache_seconds`.
+    public static let maxStateCacheSeconds = 5.0
 
     /// Cooldown defaults, as LiteLLM's Router has them.
     public static let defaultAllowedFails = 3

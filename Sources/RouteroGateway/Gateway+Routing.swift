@@ -22,8 +22,8 @@ final class RoutingRuntime: Sendable {
 
     init(config: GatewayConfig, redis: RedisClient?) {
         redisStore = redis.map { RedisRoutingStateStore(redis: $0, namespace: config.cache.namespace) }
-        state = SharedRoutingState(shared: redisStore)
         let routing = config.routing
+        state = SharedRoutingState(shared: redisStore, reuseHealthySeconds: routing.stateCacheSeconds)
         cooldowns = CooldownPolicy(allowedFails: routing.allowedFails ?? RoutingSettings.defaultAllowedFails,
                                    cooldownSeconds: routing.cooldownSeconds ?? RoutingSettings.defaultCooldownSeconds,
                                    enabled: !routing.disableCooldowns)

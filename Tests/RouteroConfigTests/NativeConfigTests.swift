@@ -31,6 +31,13 @@ struct NativeConfigTests {
         #expect(config.warnings.isEmpty)
     }
 
+    @Test func sharedStateReuseDefaultsToAQuarterSecond() throws {
+        #expect(try ConfigLoader.load(yaml: "models: []", environment: [:]).routing.stateCacheSeconds == 0.25)
+        #expect(try ConfigLoader.load(yaml: "routing: {state_cache_seconds: 0}", environment: [:]).routing.stateCacheSeconds == 0)
+        let litellm = try ConfigLoader.load(yaml: "model_list: []\nrouter_settings: {state_cache_seconds: 1.5}", environment: [:])
+        #expect(litellm.routing.stateCacheSeconds == 1.5)
+    }
+
     @Test func readsModelGroups() throws {
         let config = try ConfigLoader.load(yaml: nativeConfig, environment: nativeEnvironment)
         #expect(config.modelGroups.map(\.name) == ["smart/balanced", "fast"])

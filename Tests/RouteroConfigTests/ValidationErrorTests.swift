@@ -115,6 +115,10 @@ let invalidCases: [InvalidCase] = [
                 expected: "invalid YAML: did not find expected ',' or '}' (line 2)"),
     InvalidCase(name: "empty document", yaml: "", expected: "the configuration file is empty"),
     InvalidCase(name: "top level list", yaml: "- a", expected: "expected a mapping, got a list (line 1)"),
+    InvalidCase(name: "state cache too long", yaml: "routing: {state_cache_seconds: 30}",
+                expected: "routing.state_cache_seconds: expected at most 5.0 seconds (line 1)"),
+    InvalidCase(name: "state cache negative", yaml: "router_settings: {state_cache_seconds: -1}",
+                expected: "router_settings.state_cache_seconds: expected a non-negative number, got -1 (line 1)"),
     InvalidCase(name: "rediss rejected", yaml: "redis: {url: \"rediss://h:1\"}",
                 expected: "redis.url: TLS (rediss://) is not supported yet; use redis:// (line 1)"),
 ]

@@ -13,11 +13,17 @@ public final class SharedRoutingState: Sendable {
     let shared: (any RoutingStateStore)?
     let local: MemoryRoutingStateStore
     private let degraded = Atomic<Bool>(false)
+    private let reuse: HealthySnapshotReuse
 
-    /// - Parameter shared: the Redis store, nil without Redis (the process is on its own).
-    public init(shared: (any RoutingStateStore)?, local: MemoryRoutingStateStore = MemoryRoutingStateStore()) {
+    /// - Parameters:
+    ///   - shared: the Redis store, nil without Redis (the process is on its own).
+    ///   - reuseHealthySeconds: how long a shared read in which every deployment was healthy
+    ///     serves later plans of the same deployments (``HealthySnapshotReuse``); 0: never.
+    public init(shared: (any RoutingStateStore)?, local: MemoryRoutingStateStore = MemoryRoutingStateStore(),
+                reuseHealthySeconds: Double = 0) {
         self.shared = shared
         self.local = local
+        self.reuse = HealthySnapshotReuse(seconds: reuseHealthySeconds)
     }
 
     /// A lease as begun: which store holds it.
@@ -29,9 +35,11 @@ public final class SharedRoutingState: Sendable {
 
     public func snapshot(_ keys: [DeploymentKey], probeToken: String, readLoad: Bool) -> RoutingSnapshot {
         if let shared {
+            if !readLoad, let reused = reuse.lookup(keys) { return reused }
             do {
                 let snapshot = try shared.snapshot(keys, probeToken: probeToken, readLoad: readLoad)
                 recovered()
+                if !readLoad { reuse.offer(keys, snapshot) }
                 return snapshot
             } catch {
                 fellBack(error)
@@ -42,6 +50,7 @@ public final class SharedRoutingState: Sendable {
 
     @discardableResult
     public func recordFailure(_ key: DeploymentKey, rule: CooldownRule) -> CooldownResult {
+        reuse.forgetAll()
         let mine = local.recordFailure(key, rule: rule)
         guard let shared else { return mine }
         do {
@@ -53,12 +62,14 @@ public final class SharedRoutingState: Sendable {
     }
 
     public func closeBreaker(_ key: DeploymentKey) {
+        reuse.forgetAll()
         local.closeBreaker(key)
         guard let shared else { return }
         do { try shared.closeBreaker(key) } catch { fellBack(error) }
     }
 
     public func releaseProbe(_ key: DeploymentKey, probeToken: String) {
+        reuse.forgetAll()
         local.releaseProbe(key, probeToken: probeToken)
         guard let shared else { return }
         do { try shared.releaseProbe(key, probeToken: probeToken) } catch { fellBack(error) }

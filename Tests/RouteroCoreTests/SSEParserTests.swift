@@ -131,6 +131,12 @@ struct SSEParserTests {
                 == "event: e\ndata: a\ndata: b\n\n")
         #expect(String(decoding: SSEEvent(data: "").encoded(), as: UTF8.self) == "data: \n\n")
         #expect(String(decoding: SSEEvent(data: "a\r\nb").encoded(), as: UTF8.self) == "data: a\ndata: b\n\n")
+        #expect(String(decoding: SSEEvent(data: "a\rb").encoded(), as: UTF8.self) == "data: a\ndata: b\n\n")
+        // A relay appends many events to one buffer; the one-line fast path keeps what was there.
+        var batch = Array("data: 1\n\n".utf8)
+        SSEEvent(data: #"{"a":"b"}"#, id: "7").encode(into: &batch)
+        SSEEvent(event: "e", data: "x\ny").encode(into: &batch)
+        #expect(String(decoding: batch, as: UTF8.self) == "data: 1\n\nid: 7\ndata: {\"a\":\"b\"}\n\nevent: e\ndata: x\ndata: y\n\n")
     }
 
     @Test func bufferedBytesCountsAnIncompleteEventAndResets() {

@@ -41,5 +41,8 @@ struct JSONShapeTests {
         #expect(UTF8Search.firstIndex(of: Array("bc".utf8), in: bytes) == 1)
         #expect(UTF8Search.firstIndex(of: Array("bc".utf8), in: bytes, from: 2) == 4)
         #expect(UTF8Search.firstIndex(of: Array("cd".utf8), in: bytes) == nil)
+        #expect(UTF8Search.firstIndex(of: Array("bc".utf8), in: bytes, from: 99) == nil)
+        #expect(UTF8Search.firstIndex(of: Array("abcabc".utf8), in: Array("abc".utf8)) == nil)
+        #expect(UTF8Search.firstIndex(of: [], in: bytes, from: 3) == 3)
     }
 }

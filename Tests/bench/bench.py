@@ -9,7 +9,11 @@ Everything shares one machine, so read the RATIOS, not the absolute numbers.
      bodies of CHUNKS events), wrk at -c32 through the gateway, passthrough vs translated rows
      (OpenAI in -> Anthropic upstream, Anthropic in -> OpenAI upstream), non-stream and stream:
      worker CPU per request and per stream chunk.
-  3. Streaming TTFB: time to the first SSE byte, Python mock direct vs through the gateway.
+  3. Streaming TTFB: time to the first SSE byte. (a) The instant SSE upstream (nginx `return 200`
+     of a fixed stream) through nginx proxy_pass vs through nginx -> Routero, on one kept client
+     connection, 300 requests each, interleaved: the added p50 is Routero's own TTFB overhead.
+     (b) The Python mock direct vs through the gateway, a new connection each time (noisier: the
+     mock's own thread-per-connection start-up is in the direct number only).
   4. Held streams (held_mock.py / held_client.py): K streams of HELD_CHUNKS events 1 s apart, each on
      its own connection, opened over 5 s, through nginx proxy_pass and through Routero (2 workers),
      interleaved: CPU per stream of the whole process tree (nginx master+workers; nginx + workers +
@@ -232,6 +236,35 @@ def ttfb(port: int, path: str, body: dict, auth: str, n: int = 30) -> list[float
     return out
 
 
+def ttfb_kept(port: int, path: str, body: dict, auth: str, n: int) -> list[float]:
+    """Time to the first `data:` byte of `n` streams sent one after another on one kept connection."""
+    data = json.dumps(body).encode()
+    req = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {auth}\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    out = []
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.sendall(req)
+            buf = b""
+            first = None
+            # Both bodies end with [DONE]: as a plain body (proxy_pass of a Content-Length answer)
+            # or followed by the last chunk of a chunked one (the gateway).
+            while not (buf.endswith(b"data: [DONE]\n\n") or buf.endswith(b"\r\n0\r\n\r\n")):
+                part = s.recv(65536)
+                if not part:
+                    raise RuntimeError(f"connection closed by :{port}")
+                buf += part
+                if first is None and b"data:" in buf:
+                    first = time.perf_counter()
+            out.append((first - t0) * 1000)
+    finally:
+        s.close()
+    return out
+
+
 def idle_streams(port: int, n: int) -> tuple[int, list[socket.socket]]:
     """Open n streams and wait until each has received its first event; return (ok, sockets)."""
     data = json.dumps({"model": "idle", "stream": True, "messages": [{"role": "user", "content": "idle"}]}).encode()
@@ -333,7 +366,7 @@ def main() -> None:
     rows = {}
     translated = {}
     held = {}
-    direct = via = None
+    direct = via = kept = None
     idle = None
     try:
         held_mock = HeldMock()
@@ -393,6 +426,12 @@ def main() -> None:
 
         if "ttfb" in SECTIONS:
             log("streaming TTFB")
+            instant_body = {"model": "bench-sse", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}
+            kept_proxy, kept_gateway = [], []
+            for _ in range(3):
+                kept_proxy += ttfb_kept(proxy_port, "/sse/v1/chat/completions", instant_body, "none", 100)
+                kept_gateway += ttfb_kept(stack.port, "/v1/chat/completions", instant_body, MASTER_KEY, 100)
+            kept = (kept_proxy, kept_gateway)
             direct = ttfb(mock.port, "/v1/chat/completions",
                           {"model": "mock-echo", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MOCK_KEY)
             via = ttfb(stack.port, "/v1/chat/completions",
@@ -487,6 +526,13 @@ def main() -> None:
             per_chunk = f"{r['worker_us'] / CHUNKS:.1f}" if stream else ""
             print(f"{name:<30}{r['rps']:>9.0f}{r['non2xx']:>9}{r['worker_us']:>12.0f}{per_chunk:>10}"
                   f"{r['worker_us'] / base:>15.2f}x")
+    if kept is not None:
+        proxy_t, gateway_t = kept
+        print()
+        print(f"streaming TTFB on one kept connection, {len(proxy_t)} streams each (instant SSE upstream, first data: byte)")
+        print(f"  nginx proxy_pass  p50 {statistics.median(proxy_t):7.3f} ms   p99 {pct(proxy_t, 99):7.3f} ms")
+        print(f"  via gateway       p50 {statistics.median(gateway_t):7.3f} ms   p99 {pct(gateway_t, 99):7.3f} ms"
+              f"   added p50 {statistics.median(gateway_t) - statistics.median(proxy_t):.3f} ms")
     if direct is not None:
         print()
         print(f"streaming TTFB over {len(direct)} requests (python mock, first data: byte)")

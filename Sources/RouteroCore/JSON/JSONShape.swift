@@ -9,7 +9,9 @@ public enum JSONShape {
         var inString = false
         var escaped = false
         var sawRoot = false
-        for byte in text.utf8 {
+        let bytes = text.utf8.span
+        for index in bytes.indices {
+            let byte = bytes[index]
             if inString {
                 if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true }
                 else if byte == UInt8(ascii: "\"") { inString = false }

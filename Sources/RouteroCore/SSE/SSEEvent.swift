@@ -18,7 +18,13 @@ public struct SSEEvent: Sendable, Equatable {
     /// `data` (split on `\n`, `\r\n` and `\r`, so parsing the output yields this event again), then `\n`.
     public func encoded() -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(data.utf8.count + 16)
+        encode(into: &output)
+        return output
+    }
+
+    /// Appends ``encoded()`` to `output` (a relay batches many events into one write).
+    public func encode(into output: inout [UInt8]) {
+        output.reserveCapacity(output.count + data.utf8.count + 16)
         if let event {
             output.append(contentsOf: "event: ".utf8)
             output.append(contentsOf: event.utf8)
@@ -28,6 +34,13 @@ public struct SSEEvent: Sendable, Equatable {
             output.append(contentsOf: "id: ".utf8)
             output.append(contentsOf: id.utf8)
             output.append(0x0A)
+        }
+        if !Self.hasLineBreak(data) {
+            // Almost every event is one line (a JSON chunk): copied whole, not byte by byte.
+            output.append(contentsOf: "data: ".utf8)
+            output.append(contentsOf: data.utf8)
+            output.append(contentsOf: [0x0A, 0x0A])
+            return
         }
         var lineStart = true
         var previousWasCR = false
@@ -47,7 +60,12 @@ public struct SSEEvent: Sendable, Equatable {
         }
         if lineStart { output.append(contentsOf: "data: ".utf8) }
         output.append(contentsOf: [0x0A, 0x0A])
-        return output
+    }
+
+    private static func hasLineBreak(_ text: String) -> Bool {
+        let bytes = text.utf8.span
+        for index in bytes.indices where bytes[index] == 0x0A || bytes[index] == 0x0D { return true }
+        return false
     }
 
     /// `data: [DONE]`, the OpenAI end-of-stream sentinel.

@@ -49,25 +49,41 @@ public struct OpenAIPassthroughStream: PassthroughStream {
     private mutating func forward(_ batch: [SSEEvent]) throws(GatewayError) -> [UInt8] {
         var out: [UInt8] = []
         for upstreamEvent in batch {
-            try check(upstreamEvent)
-            for var event in usage?.process(upstreamEvent) ?? [upstreamEvent] {
-                if event.isDone { complete = true }
-                if !sawFinish, Self.finishes(event.data) { sawFinish = true }
-                if UTF8Search.contains(event.data, "\"error\"") { event.data = UpstreamErrors.sanitize(event.data, target: target) }
-                out += event.encoded()
+            let mentionsError = Self.mentionsError(upstreamEvent)
+            try check(upstreamEvent, mentionsError: mentionsError)
+            guard usage != nil else {
+                // No usage to move (OpenAI itself and most compatible servers): the event goes out
+                // as it came, so the one scan for `"error"` above serves the sanitizing too.
+                emit(upstreamEvent, mentionsError: mentionsError, into: &out)
+                continue
+            }
+            for event in usage?.process(upstreamEvent) ?? [] {
+                emit(event, mentionsError: Self.mentionsError(event), into: &out)
             }
         }
         return out
     }
 
+    private mutating func emit(_ event: SSEEvent, mentionsError: Bool, into out: inout [UInt8]) {
+        if event.isDone { complete = true }
+        if !sawFinish, Self.finishes(event.data) { sawFinish = true }
+        guard mentionsError else { return event.encode(into: &out) }
+        var sanitized = event
+        sanitized.data = UpstreamErrors.sanitize(event.data, target: target)
+        sanitized.encode(into: &out)
+    }
+
+    private static func mentionsError(_ event: SSEEvent) -> Bool {
+        !event.isDone && UTF8Search.contains(event.data, "\"error\"")
+    }
+
     /// Throws for an event that must not reach the client: not JSON, or the provider's error.
-    private func check(_ event: SSEEvent) throws(GatewayError) {
+    private func check(_ event: SSEEvent, mentionsError: Bool) throws(GatewayError) {
         if event.isDone || event.data.isEmpty { return }
         guard JSONShape.isWholeObject(event.data) else {
             throw .upstreamInvalidStream(provider: target.profile.id, detail: "a chunk is not a JSON object")
         }
-        guard UTF8Search.contains(event.data, "\"error\""),
-              let root = (try? JSON.parse(event.data))?.objectValue, root["error"]?.objectValue != nil,
+        guard mentionsError, let root = (try? JSON.parse(event.data))?.objectValue, root["error"]?.objectValue != nil,
               root["choices"] == nil else { return }
         throw UpstreamErrors.mapStreamError(body: Array(event.data.utf8), target: target)
     }
@@ -77,19 +93,20 @@ public struct OpenAIPassthroughStream: PassthroughStream {
     /// Every OpenAI chunk has the key (`"finish_reason":null` until the last one), so this scans
     /// the bytes for a value other than `null` instead of parsing each chunk's JSON.
     public static func finishes(_ data: String) -> Bool {
-        let key = Array("\"finish_reason\"".utf8)
-        let bytes = Array(data.utf8)
-        var i = 0
-        while i + key.count <= bytes.count {
-            guard bytes[i] == key[0], Array(bytes[i..<i + key.count]) == key else { i += 1; continue }
-            var j = i + key.count
+        let bytes = data.utf8.span
+        let key = finishReasonKey.span
+        var from = 0
+        while let at = UTF8Search.firstIndex(of: key, in: bytes, from: from) {
+            var j = at + key.count
             while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
-            guard j < bytes.count, bytes[j] == UInt8(ascii: ":") else { i = j; continue }  // a value, not a key
+            guard j < bytes.count, bytes[j] == UInt8(ascii: ":") else { from = j; continue }  // a value, not a key
             j += 1
             while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
             if j < bytes.count, bytes[j] != UInt8(ascii: "n") { return true }
-            i = j
+            from = j
         }
         return false
     }
+
+    private static let finishReasonKey = Array("\"finish_reason\"".utf8)
 }

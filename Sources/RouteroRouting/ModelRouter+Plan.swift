@@ -79,6 +79,10 @@ extension ModelRouter {
         let ordered = DeploymentSelection.attemptOrder(pool.map(\.1.deployment), using: &rng)
         for index in ordered {
             let (scope, candidate) = pool[index]
+            if !wildcard, let target = candidate.target, let detail = candidate.exactDetail {
+                targets.append((target, detail))
+                continue
+            }
             let target: UpstreamTarget
             if var resolved = candidate.target {
                 resolved.model = Self.substitute(captures, into: resolved.model)

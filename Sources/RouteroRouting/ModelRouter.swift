@@ -19,6 +19,19 @@ public struct ModelRouter: Sendable {
         /// Resolved at start-up (its `model` may still contain `*`); nil when the provider itself
         /// comes from a wildcard (`model: "*"`) and is resolved per request.
         let target: UpstreamTarget?
+        /// The attempt detail when it cannot change per request (an exact group's deployment with
+        /// a fixed model): worked out once here, not per request (the price lookup scans a table).
+        let exactDetail: AttemptDetail?
+
+        init(deployment: Deployment, target: UpstreamTarget?, scope: String) {
+            self.deployment = deployment
+            self.target = target
+            if let target, !target.model.contains("*") {
+                exactDetail = ModelRouter.detail(scope: scope, deployment: deployment, target: target, wildcard: false)
+            } else {
+                exactDetail = nil
+            }
+        }
     }
 
     /// A configured group after start-up resolution.
@@ -120,7 +133,7 @@ public struct ModelRouter: Sendable {
                                   + "so this would be sent to whichever provider a client names; set api_base as well, "
                                   + "or leave \(key) out (each provider then uses its own key variable)")
             }
-            route.candidates.append(Candidate(deployment: deployment, target: nil))
+            route.candidates.append(Candidate(deployment: deployment, target: nil, scope: route.name))
             return
         }
         let resolution = ProviderResolution.resolve(model: deployment.model, customProvider: deployment.customProvider,
@@ -134,7 +147,7 @@ public struct ModelRouter: Sendable {
                                     + "\(profile.id)'s own base URL, so requests to this api_base carry no key "
                                     + "(set api_key to choose one)")
                 }
-                route.candidates.append(Candidate(deployment: deployment, target: target))
+                route.candidates.append(Candidate(deployment: deployment, target: target, scope: route.name))
             case .failure(let error):
                 warnings.append("\(deployment.sourcePath): \(error.message); deployment skipped")
                 route.failure = route.failure ?? error

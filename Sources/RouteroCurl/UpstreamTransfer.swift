@@ -12,7 +12,27 @@ import Synchronization
 /// the queued event (one copy, straight from curl's buffer), so a reader that was busy writing
 /// takes everything in one event; and the reader is signalled only while it actually sleeps,
 /// so a busy reader costs the loop no wake-up at all.
+///
+/// A sleeping reader may also leave an ``InlineConsumer``: body bytes that arrive while it sleeps
+/// and nothing is queued are then handed to the consumer on the loop thread, and the reader is
+/// not woken at all (a held stream's chunk then costs no futex hand-off and no context switch).
 public final class UpstreamTransfer: @unchecked Sendable {
+    /// What an ``InlineConsumer`` did with body bytes it was offered on the loop thread.
+    public enum InlineOutcome: Sendable {
+        /// Handled; the reader sleeps on.
+        case consumed
+        /// Handled, but the reader must look at what the consumer left for it: its wait returns
+        /// nil as for ``interrupt()``.
+        case consumedWake
+        /// Not handled (the reader is no longer parked): the bytes are queued as usual.
+        case declined
+    }
+
+    /// Handles body bytes on the loop thread while the reader sleeps. It must not block (a
+    /// blocked loop stalls every transfer of the process) and must serialize itself against the
+    /// reader, which may wake at any time.
+    public typealias InlineConsumer = @Sendable ([UInt8]) -> InlineOutcome
+
     struct Queue {
         var events: [UpstreamEvent] = []
         var head = 0
@@ -26,6 +46,8 @@ public final class UpstreamTransfer: @unchecked Sendable {
         var signalled = false
         /// `interrupt()` was called and no wait has returned for it yet.
         var interrupted = false
+        /// The sleeping reader's consumer (set only while it sleeps).
+        var inline: InlineConsumer?
     }
 
     static let highWater = 1 << 20
@@ -57,6 +79,14 @@ public final class UpstreamTransfer: @unchecked Sendable {
     /// The caller then checks whatever it waits for besides the upstream (its client, its own
     /// deadlines), so it needs no periodic wake-up.
     public func next(until deadline: Double) -> UpstreamEvent? {
+        next(until: deadline, inline: nil)
+    }
+
+    /// ``next(until:)``, and while the reader sleeps body bytes go to `inline` instead of the queue
+    /// (``InlineConsumer``); whatever it leaves for the reader, the reader collects after this
+    /// returns.
+    public func next(until deadline: Double, inline: InlineConsumer?) -> UpstreamEvent? {
+        defer { if inline != nil { queue.withLock { $0.inline = nil } } }
         while true {
             enum Step { case event(UpstreamEvent), interrupted, sleep }
             var resume = false
@@ -71,6 +101,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
                     return .event(e)
                 }
                 q.waiting = true
+                q.inline = inline
                 return .sleep
             }
             if resume { loop.resume(self) }
@@ -144,6 +175,13 @@ public final class UpstreamTransfer: @unchecked Sendable {
     /// Called on the loop thread with bytes in curl's buffer. Returns false (and queues nothing)
     /// when the consumer is too far behind; the caller then pauses the transfer.
     func pushBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let consumer = inlineConsumer() {
+            switch consumer(Array(bytes)) {
+            case .consumed: return true
+            case .consumedWake: interrupt(); return true
+            case .declined: break
+            }
+        }
         let outcome: (accepted: Bool, wake: Bool) = queue.withLock { q in
             if q.finished { return (true, false) }
             if q.queuedBytes >= Self.highWater {
@@ -165,6 +203,16 @@ public final class UpstreamTransfer: @unchecked Sendable {
         }
         if outcome.wake { loop.wakeLater(self) }
         return outcome.accepted
+    }
+
+    /// The sleeping reader's consumer, when bytes may bypass the queue: nothing is queued (order),
+    /// the reader sleeps and has not been signalled, and the transfer is not finished.
+    private func inlineConsumer() -> InlineConsumer? {
+        queue.withLock { q in
+            guard let inline = q.inline, q.waiting, !q.signalled, !q.finished, !q.interrupted,
+                  q.head == q.events.count else { return nil }
+            return inline
+        }
     }
 
     /// Called on the loop thread for the head, the end and failures (never refused).

@@ -4,8 +4,10 @@ import RouteroSystem
 
 /// One FastCGI request: its CGI parameters, its body, and its response stream.
 ///
-/// A request is served by exactly one thread from accept to finish, so the class is not
-/// internally locked; it is `@unchecked Sendable` only so it can be handed to that thread.
+/// A request is served by one thread at a time, so the class is not internally locked; it is
+/// `@unchecked Sendable` so it can be handed to that thread, and so the curl loop thread can write
+/// a held stream's chunks while the request thread sleeps (the gateway's inline relay, which
+/// serializes the two).
 public final class FastCGIRequest: @unchecked Sendable {
     private let raw: UnsafeMutablePointer<FCGX_Request>
     private var pendingHead: [UInt8]?
@@ -21,6 +23,8 @@ public final class FastCGIRequest: @unchecked Sendable {
     private var disconnectOwner: ObjectIdentifier?
     private var disconnectToken: UInt64?
     private let accepted = Monotonic.now()
+    /// The connection's `SO_SNDBUF`, read on first use by ``canWriteWithoutBlocking(_:)``.
+    private var sendBufferBytes = 0
 
     /// Requests younger than this are not registered with the watcher (see `signalClientGone`).
     public static let watchAfterSeconds = 0.25
@@ -197,6 +201,28 @@ public final class FastCGIRequest: @unchecked Sendable {
             return false
         }
         return true
+    }
+
+    /// Whether `count` more bytes can be written to nginx now without blocking: the head is out,
+    /// no write failed, and the socket's send queue has room for them with a wide margin (a unix
+    /// stream socket blocks once its queued bytes, counted with their buffer overhead, reach
+    /// `SO_SNDBUF`). For a writer that must not block, such as the curl loop thread relaying a
+    /// sleeping stream's chunk; when false, that writer hands the bytes to the request thread,
+    /// whose blocking write is the back-pressure.
+    public func canWriteWithoutBlocking(_ count: Int) -> Bool {
+        guard headCommitted, pendingHead == nil, !failedWrite else { return false }
+        let fd = raw.pointee.ipcFd
+        guard fd >= 0 else { return false }
+        if sendBufferBytes == 0 {
+            var size: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &length) == 0, size > 0 else { return false }
+            sendBufferBytes = Int(size)
+        }
+        var queued: Int32 = 0
+        guard ioctl(fd, UInt(TIOCOUTQ), &queued) == 0 else { return false }
+        // Records add 8 bytes per 64 KiB, and each queued buffer carries ~1 KiB of overhead.
+        return Int(queued) + count + count / 8 + 8192 <= sendBufferBytes / 2
     }
 
     /// Sends a complete response in one flush.

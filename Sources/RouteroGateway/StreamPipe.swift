@@ -14,7 +14,7 @@ struct PipeOutput {
 
 /// Turns upstream stream bytes into client stream bytes. The relay knows no wire family: it moves
 /// bytes and watches time; a pipe knows the formats on both sides.
-protocol StreamPipe {
+protocol StreamPipe: Sendable {
     mutating func feed(_ bytes: [UInt8]) throws(GatewayError) -> PipeOutput
     /// The transport ended cleanly: the tail to send, and whether the answer was complete.
     mutating func finish() throws(GatewayError) -> (tail: [UInt8], complete: Bool)

@@ -37,7 +37,6 @@ struct StreamRelay {
     static let maxEventBytes = 16 << 20
 
     func run(_ x: inout Exchange) -> AttemptOutcome {
-        var pipe = self.pipe
         if !resuming {
             x.status = 200
             x.request.setHead(status: 200, headers: [
@@ -46,77 +45,113 @@ struct StreamRelay {
                 ("X-Accel-Buffering", "no"),  // per-response guard, even if a location forgot fastcgi_buffering off
             ] + x.baseHeaders)
         }
-        var writes = 0
-        var lastActivity = Monotonic.now()
-        var lastWrite = lastActivity
+        // The pipe and its clocks live in `state`: while this thread sleeps, the loop thread may
+        // relay chunks through them (``RelayState``).
+        let state = RelayState(pipe: pipe, request: x.request, maxEventBytes: Self.maxEventBytes)
+        func writes() -> Int { state.with { $0.writes } }
 
         func send(_ bytes: [UInt8], _ x: inout Exchange) -> Bool {
             if bytes.isEmpty { return true }
-            writes += 1
-            lastWrite = Monotonic.now()
-            if x.firstByteAt == nil { x.firstByteAt = lastWrite }
+            let now = Monotonic.now()
+            state.with { $0.writes += 1; $0.lastWrite = now }
+            if x.firstByteAt == nil { x.firstByteAt = now }
             return x.request.write(bytes)
+        }
+
+        func clientGone(_ x: inout Exchange) -> AttemptOutcome {
+            transfer.cancel()
+            note(&x, writes(), "client_gone")
+            return .clientGone
         }
 
         /// A fault: a failed attempt while the client has nothing from this leg, else an
         /// interruption for the executor to continue or end.
         func fault(_ x: inout Exchange, _ error: GatewayError, end: String) -> AttemptOutcome {
             transfer.cancel()
+            let writes = writes()
             note(&x, writes, end)
             let clientHasBytes = resuming ? writes > 0 : x.request.headCommitted
             guard clientHasBytes else {
                 if !resuming { x.status = 0 }
                 return .failed(error)
             }
-            return .interrupted(error, pipe: pipe)
+            return .interrupted(error, pipe: state.with { $0.pipe })
         }
 
         func upstreamFault(_ code: String, _ message: String) -> GatewayError {
             GatewayError(status: 502, type: "server_error", code: code, message: "\(provider): \(message)", retryable: true)
         }
 
+        func feedFault(_ x: inout Exchange, _ error: GatewayError) -> AttemptOutcome {
+            fault(&x, error, end: error.code == "upstream_invalid_stream" ? "invalid_stream" : "upstream_error")
+        }
+
+        func tooLarge(_ x: inout Exchange) -> AttemptOutcome {
+            fault(&x, upstreamFault("upstream_event_too_large", "an upstream event exceeded \(Self.maxEventBytes) bytes"),
+                  end: "event_too_large")
+        }
+
         while true {
             // Sleep until the nearest clock: the first-token or stall deadline, or the next keep-alive
             // (only once the head is out, else a passed keep-alive time would spin the loop).
-            let contentClock = pipe.carriedContent ? lastActivity + stallSeconds : firstContentDeadline
+            let (carried, lastActivity, lastWrite) = state.with { ($0.pipe.carriedContent, $0.lastActivity, $0.lastWrite) }
+            let contentClock = carried ? lastActivity + stallSeconds : firstContentDeadline
             let keepAliveClock = x.request.headCommitted ? lastWrite + keepAliveSeconds : .infinity
-            guard let event = transfer.next(until: min(contentClock, keepAliveClock), client: x.request) else {
+            // Once the head is out, chunks that arrive while this thread sleeps are relayed by the
+            // loop thread; what it could not finish is taken over here first.
+            let parked = x.request.headCommitted
+            if parked { state.park() }
+            let event = transfer.next(until: min(contentClock, keepAliveClock), client: x.request,
+                                      inline: parked ? state.inlineConsumer : nil)
+            if parked {
+                let (unwritten, left) = state.unpark()
+                if !send(unwritten, &x) { return clientGone(&x) }
+                switch left {
+                case .feedFailed(let error)?: return feedFault(&x, error)
+                case .upstreamError(let error)?: return fault(&x, error, end: "upstream_error")
+                case .eventTooLarge?: return tooLarge(&x)
+                case .clientGone?: return clientGone(&x)
+                case nil: break
+                }
+            }
+            guard let event else {
                 let now = Monotonic.now()
-                if x.request.clientGone { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
-                if !pipe.carriedContent, now > firstContentDeadline {
+                let (carried, lastActivity, lastWrite) = state.with { ($0.pipe.carriedContent, $0.lastActivity, $0.lastWrite) }
+                if x.request.clientGone { return clientGone(&x) }
+                if !carried, now > firstContentDeadline {
                     return fault(&x, .upstreamTimeout(provider: provider), end: "first_token_timeout")
                 }
-                if pipe.carriedContent, now - lastActivity > stallSeconds {
+                if carried, now - lastActivity > stallSeconds {
                     return fault(&x, upstreamFault("upstream_stream_stalled", "the upstream stream went silent for \(Int(stallSeconds)) s"),
                                  end: "stalled")
                 }
                 if now - lastWrite > keepAliveSeconds, x.request.headCommitted {
-                    lastWrite = now
-                    if !x.request.write(pipe.keepAlive()) { transfer.cancel(); return .clientGone }
+                    let keepAlive = state.with { s in
+                        s.lastWrite = now
+                        return s.pipe.keepAlive()
+                    }
+                    if !x.request.write(keepAlive) { transfer.cancel(); return .clientGone }
                 }
                 continue
             }
-            lastActivity = Monotonic.now()
+            state.with { $0.lastActivity = Monotonic.now() }
             switch event {
             case .body(let bytes):
                 let out: PipeOutput
                 do {
-                    out = try pipe.feed(bytes)
+                    out = try state.with { (s: inout RelayState.Stream) throws(GatewayError) in try s.pipe.feed(bytes) }
                 } catch {
-                    return fault(&x, error, end: error.code == "upstream_invalid_stream" ? "invalid_stream" : "upstream_error")
+                    return feedFault(&x, error)
                 }
-                if !send(out.bytes, &x) { transfer.cancel(); note(&x, writes, "client_gone"); return .clientGone }
+                if !send(out.bytes, &x) { return clientGone(&x) }
                 if let error = out.upstreamError {
                     return fault(&x, error, end: "upstream_error")
                 }
-                if pipe.bufferedBytes > Self.maxEventBytes {
-                    return fault(&x, upstreamFault("upstream_event_too_large", "an upstream event exceeded \(Self.maxEventBytes) bytes"),
-                                 end: "event_too_large")
-                }
+                if state.with({ $0.pipe.bufferedBytes }) > Self.maxEventBytes { return tooLarge(&x) }
             case .end:
                 let ending: (tail: [UInt8], complete: Bool)
                 do {
-                    ending = try pipe.finish()
+                    ending = try state.with { (s: inout RelayState.Stream) throws(GatewayError) in try s.pipe.finish() }
                 } catch {
                     return fault(&x, error, end: "invalid_stream")
                 }
@@ -125,9 +160,12 @@ struct StreamRelay {
                     return fault(&x, upstreamFault("upstream_stream_incomplete", "the upstream stream ended before the response was complete"),
                                  end: "truncated")
                 }
-                note(&x, writes, "done")
-                onComplete?(&x, pipe.transcript)
-                return .delivered(response: nil, usage: recordUsage ? pipe.transcript?.usage : nil)
+                note(&x, writes(), "done")
+                // The transcript decodes the whole stream again: only for a consumer of it.
+                guard onComplete != nil || recordUsage else { return .delivered(response: nil, usage: nil) }
+                let transcript = state.with { $0.pipe.transcript }
+                onComplete?(&x, transcript)
+                return .delivered(response: nil, usage: recordUsage ? transcript?.usage : nil)
             case .failed(let failure):
                 return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
                              end: "interrupted")

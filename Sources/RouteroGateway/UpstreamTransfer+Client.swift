@@ -11,10 +11,11 @@ extension UpstreamTransfer {
     /// with no periodic wake-up. Until the front watches the request (it does not for the first
     /// `FastCGIRequest.watchAfterSeconds`, nor where it cannot), the wait wakes every
     /// `clientPollSeconds` to poll the client, as before.
-    func next(until deadline: Double, client request: FastCGIRequest) -> UpstreamEvent? {
+    func next(until deadline: Double, client request: FastCGIRequest,
+              inline: UpstreamTransfer.InlineConsumer? = nil) -> UpstreamEvent? {
         let watched = request.signalClientGone(to: ObjectIdentifier(self)) {
             { [self] in self.interrupt() }
         }
-        return next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds))
+        return next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds), inline: inline)
     }
 }

@@ -11,6 +11,7 @@ instruction (OpenAI-format models), which the mock obeys (mock-echo) or ignores 
 from __future__ import annotations
 
 import json
+import time
 
 import anthropic
 import openai
@@ -26,6 +27,9 @@ PRIMARIES = {  # name -> (deployment of the failing primary)
     "stall": "{model: openai/mock-stall-3, api_base: \"BASE/v1\", KEY}",
     "garbage": "{model: openai/mock-garbage-3, api_base: \"BASE/v1\", KEY}",
     "ttft": "{model: openai/mock-ttft-5000, api_base: \"BASE/v1\", KEY, stream_timeout: 1}",
+    # The first content comes 400 ms after the opening, so it reaches the client while the request
+    # thread sleeps (relayed by the loop thread), then the stream stalls.
+    "lstall": "{model: openai/mock-ttft-400-stall-3, api_base: \"BASE/v1\", KEY}",
     "acut": "{model: anthropic/mock-cut-3, api_base: \"BASE/anthropic\", KEY}",
     "gcut": "{model: gemini/mock-cut-3, api_base: \"BASE/gemini\", KEY}",
 }
@@ -37,7 +41,7 @@ FALLBACKS = {
     "broken": "{model: openai/mock-cut-2, api_base: \"BASE/v1\", KEY}",
 }
 GROUPS = [(p, f) for p in ("cut", "stall", "garbage", "ttft") for f in ("oa", "echo", "claude", "noprefill")] \
-    + [("acut", "oa"), ("gcut", "oa"), ("acut", "claude"), ("cut", "broken")]
+    + [("acut", "oa"), ("gcut", "oa"), ("acut", "claude"), ("cut", "broken"), ("lstall", "oa")]
 
 
 def config(mock_port: int) -> str:
@@ -108,6 +112,22 @@ def test_openai_client_gets_one_whole_answer(cstack, mock, primary, fallback):
         assert msgs[-2]["role"] == "assistant"
     if refused_prefill:
         assert made[1]["body"]["messages"][-1]["role"] == "assistant"  # the refused prefill came first
+
+
+def test_a_stall_after_content_relayed_while_asleep_is_caught_at_the_stall_timeout(cstack, mock):
+    """The stall clock (1 s here) replaces the first-token clock (the 600 s upstream timeout) as
+    soon as content reaches the client, also when that content was relayed while the request
+    thread slept: the fallback is asked about a second after the primary went silent."""
+    text = unique("late content then silence")
+    started = time.monotonic()
+    chunks = openai_stream(cstack, "c-lstall-oa", text)
+    elapsed = time.monotonic() - started
+    assert_one_openai_answer(chunks, f"echo: {text}")
+    made = mock.calls_with(text)
+    assert len(made) == 2
+    silent_for = made[1]["started_at"] - made[0]["started_at"]
+    print(f"\nmeasured: fallback asked {silent_for:.2f} s after the primary's call started; whole stream {elapsed:.2f} s")
+    assert silent_for < 4, "the stall was caught by a later clock than stream_stall_timeout_seconds"
 
 
 def test_exactly_one_done_and_no_broken_chunk(cstack, mock):

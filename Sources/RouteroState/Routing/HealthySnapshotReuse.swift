@@ -41,7 +41,7 @@ final class HealthySnapshotReuse: Sendable {
 
     /// Keeps `snapshot` when it may be reused: shared, and every breaker closed.
     func offer(_ keys: [DeploymentKey], _ snapshot: RoutingSnapshot) {
-        guard seconds > 0, snapshot.shared, snapshot.health.values.allSatisfy({ $0.breaker == .closed }) else { return }
+        guard snapshot.shared, snapshot.health.values.allSatisfy({ $0.breaker == .closed }) else { return }
         let entry = Entry(expires: Monotonic.now() + seconds, snapshot: snapshot)
         entries.withLock { entries in
             if entries.count >= Self.maxEntries, entries[keys] == nil { entries.removeAll(keepingCapacity: true) }

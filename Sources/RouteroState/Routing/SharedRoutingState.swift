@@ -13,7 +13,8 @@ public final class SharedRoutingState: Sendable {
     let shared: (any RoutingStateStore)?
     let local: MemoryRoutingStateStore
     private let degraded = Atomic<Bool>(false)
-    private let reuse: HealthySnapshotReuse
+    /// Nil when reuse is off: then a plan costs no lookup either.
+    private let reuse: HealthySnapshotReuse?
 
     /// - Parameters:
     ///   - shared: the Redis store, nil without Redis (the process is on its own).
@@ -23,7 +24,7 @@ public final class SharedRoutingState: Sendable {
                 reuseHealthySeconds: Double = 0) {
         self.shared = shared
         self.local = local
-        self.reuse = HealthySnapshotReuse(seconds: reuseHealthySeconds)
+        self.reuse = reuseHealthySeconds > 0 ? HealthySnapshotReuse(seconds: reuseHealthySeconds) : nil
     }
 
     /// A lease as begun: which store holds it.
@@ -35,11 +36,11 @@ public final class SharedRoutingState: Sendable {
 
     public func snapshot(_ keys: [DeploymentKey], probeToken: String, readLoad: Bool) -> RoutingSnapshot {
         if let shared {
-            if !readLoad, let reused = reuse.lookup(keys) { return reused }
+            if !readLoad, let reused = reuse?.lookup(keys) { return reused }
             do {
                 let snapshot = try shared.snapshot(keys, probeToken: probeToken, readLoad: readLoad)
                 recovered()
-                if !readLoad { reuse.offer(keys, snapshot) }
+                if !readLoad { reuse?.offer(keys, snapshot) }
                 return snapshot
             } catch {
                 fellBack(error)
@@ -50,7 +51,7 @@ public final class SharedRoutingState: Sendable {
 
     @discardableResult
     public func recordFailure(_ key: DeploymentKey, rule: CooldownRule) -> CooldownResult {
-        reuse.forgetAll()
+        reuse?.forgetAll()
         let mine = local.recordFailure(key, rule: rule)
         guard let shared else { return mine }
         do {
@@ -62,14 +63,14 @@ public final class SharedRoutingState: Sendable {
     }
 
     public func closeBreaker(_ key: DeploymentKey) {
-        reuse.forgetAll()
+        reuse?.forgetAll()
         local.closeBreaker(key)
         guard let shared else { return }
         do { try shared.closeBreaker(key) } catch { fellBack(error) }
     }
 
     public func releaseProbe(_ key: DeploymentKey, probeToken: String) {
-        reuse.forgetAll()
+        reuse?.forgetAll()
         local.releaseProbe(key, probeToken: probeToken)
         guard let shared else { return }
         do { try shared.releaseProbe(key, probeToken: probeToken) } catch { fellBack(error) }

@@ -6,7 +6,12 @@ enum CurlEasySetup {
     /// Applies every option `t` needs; returns the first option libcurl refused. A refused option
     /// must fail the attempt at once: carrying on would send a request without its URL, headers or
     /// body (with POSTFIELDSIZE set and no POSTFIELDS, curl would even read the body from stdin).
-    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer) -> UpstreamFailure? {
+    /// - Parameters:
+    ///   - loop: counts the sockets (its ``ConnectionCensus``); curl keeps the close callback's
+    ///     context with the connection, which outlives the transfer, and the loop outlives both.
+    ///   - freshConnect: open a new connection without looking for an idle one.
+    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer, loop: CurlLoop,
+                          freshConnect: Bool) -> UpstreamFailure? {
         let r = t.request
         let context = Unmanaged.passUnretained(t).toOpaque()
         var failure: UpstreamFailure?
@@ -28,6 +33,12 @@ enum CurlEasySetup {
         check(routero_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context), "CURLOPT_WRITEDATA")
         check(routero_curl_setopt_headerfn(easy, curlHeaderCallback), "CURLOPT_HEADERFUNCTION")
         check(routero_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
+        check(routero_curl_setopt_opensocketfn(easy, curlOpenSocketCallback), "CURLOPT_OPENSOCKETFUNCTION")
+        check(routero_curl_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, context), "CURLOPT_OPENSOCKETDATA")
+        check(routero_curl_setopt_closesocketfn(easy, curlCloseSocketCallback), "CURLOPT_CLOSESOCKETFUNCTION")
+        check(routero_curl_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(loop).toOpaque()),
+              "CURLOPT_CLOSESOCKETDATA")
+        if freshConnect { check(routero_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "CURLOPT_FRESH_CONNECT") }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in r.headers {
@@ -122,6 +133,27 @@ private let curlHeaderCallback: curl_write_callback = { data, size, count, conte
         t.headers.append((name, String(decoding: UnsafeRawBufferPointer(rebasing: line[lo..<hi]), as: UTF8.self)))
     }
     return n
+}
+
+/// Opens the socket curl asks for, as curl would, and tells the loop's census (on the loop thread,
+/// inside curl's connect). The descriptor is close-on-exec, as every descriptor of the worker.
+private let curlOpenSocketCallback: curl_opensocket_callback = { context, _, address in
+    guard let context, let address else { return CURL_SOCKET_BAD }
+    let t = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    let a = address.pointee
+    let fd = socket(a.family, a.socktype | Int32(SOCK_CLOEXEC.rawValue), a.protocol)
+    if fd < 0 { return CURL_SOCKET_BAD }
+    t.loopSocketOpened(fd)
+    return fd
+}
+
+/// Closes a connection's socket. Its context is the loop: the connection may be closed long
+/// after the transfer that opened it (evicted or found dead in the cache).
+private let curlCloseSocketCallback: curl_closesocket_callback = { context, fd in
+    if let context {
+        Unmanaged<CurlLoop>.fromOpaque(context).takeUnretainedValue().census.socketClosed(fd)
+    }
+    return close(fd)
 }
 
 /// ASCII white space around a header value, line ending included.

@@ -41,6 +41,9 @@ final class CurlLoop: @unchecked Sendable {
     /// When curl wants `CURL_SOCKET_TIMEOUT` handled (monotonic seconds), set by its timer
     /// callback; nil when it has no timeout pending (loop thread only).
     var timerDeadline: Double?
+    /// Which origins may have an idle connection (loop thread only; the socket callbacks and
+    /// `start`/`finish` keep it).
+    var census = ConnectionCensus()
     let transfers = Atomic<Int>(0)
     let newConnections = Atomic<Int>(0)
     let active = Atomic<Int>(0)
@@ -112,6 +115,9 @@ final class CurlLoop: @unchecked Sendable {
             if inboxReady {
                 inboxReady = false
                 wakeUp.consume()
+                // Transfers that ended in this round give their connections back first, so the
+                // census sees them idle before new transfers start.
+                collectFinished()
                 drainInbox()
             }
             if let due = timerDeadline, Monotonic.now() >= due {
@@ -159,7 +165,15 @@ final class CurlLoop: @unchecked Sendable {
         live[easy] = t
         transfers.add(1, ordering: .relaxed)
         active.add(1, ordering: .relaxed)
-        if let refused = CurlEasySetup.configure(easy, for: t) {
+        var fresh = false
+        if t.request.httpVersion == .http1_1 {
+            let origin = ConnectionCensus.origin(of: t.request.url)
+            fresh = !census.mayHaveIdleConnection(to: origin)
+            census.transferStarted(to: origin, fresh: fresh)
+            t.censusOrigin = origin
+            t.freshUnopened = fresh
+        }
+        if let refused = CurlEasySetup.configure(easy, for: t, loop: self, freshConnect: fresh) {
             finish(t, with: .failed(refused), added: false)
             return
         }
@@ -195,6 +209,11 @@ final class CurlLoop: @unchecked Sendable {
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
         if added { curl_multi_remove_handle(multi, easy) }
+        if let origin = t.censusOrigin {
+            census.transferEnded(to: origin, freshUnopened: t.freshUnopened)
+            t.censusOrigin = nil
+            t.freshUnopened = false
+        }
         if idleEasy.count < Self.idleEasyLimit {
             // Reset drops every option and the callbacks' context (no pointer to `t` survives);
             // the connection stays in the multi handle's cache either way.

@@ -47,6 +47,29 @@ struct UpstreamClientTests {
         #expect(Self.client.stats.newConnections == before)
     }
 
+    /// Transfers that overlap need a connection each; once they are idle, as many overlapping
+    /// transfers again take them all and open none. Held streams start with a fresh connection
+    /// when the census says none can be idle (ConnectionCensus), so a census that forgot a
+    /// finished transfer or a closed socket would open new ones here.
+    @Test func overlappingTransfersReuseTheConnectionsOverlappingOnesLeftIdle() {
+        func overlap(_ n: Int) {
+            let ts = (0..<n).map { _ in
+                Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/4"), headers: [], body: []))
+            }
+            for t in ts {
+                let (status, body, _) = drain(t)
+                #expect(status == 200)
+                #expect(String(decoding: body, as: UTF8.self) == "piece-0;piece-1;piece-2;piece-3;")
+            }
+        }
+        overlap(4)  // leaves at least four idle connections
+        let before = Self.client.stats.newConnections
+        overlap(4)
+        #expect(Self.client.stats.newConnections == before)
+        overlap(6)  // two more than are idle
+        #expect(Self.client.stats.newConnections == before + 2)
+    }
+
     @Test func streamsChunksAsTheyArrive() {
         let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/5"), headers: [], body: []))
         var pieces: [String] = []

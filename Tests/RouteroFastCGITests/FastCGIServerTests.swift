@@ -50,6 +50,68 @@ struct FastCGIServerTests {
         #expect(response.hasSuffix("\r\n\r\nPOST /v1/x q=a=1 h=yes n=200000"))
     }
 
+    final class NonBlockingOutcome: @unchecked Sendable {
+        var writes = 0, bytes = 0, measurements = 0, worst = 0, limit = 0
+        let done = Atomic<Bool>(false)
+    }
+
+    /// Writes up to `maxWrites` chunks of `sizes` (cycled) while `canWriteWithoutBlocking` allows,
+    /// to a client that reads nothing until the writer stops (or, `reading`, reads all along);
+    /// checks that the writer never blocked and that every byte arrived.
+    func writeWhileNonBlocking(_ name: String, sizes: [Int], maxWrites: Int = 100_000,
+                               reading: Bool = false) throws -> NonBlockingOutcome {
+        let outcome = NonBlockingOutcome()
+        let (server, path) = try start(name) { req in
+            req.setHead(status: 200, headers: [("Content-Type", "text/event-stream")])
+            req.write(Array("start;".utf8))
+            outcome.bytes = 6
+            while outcome.writes < maxWrites {
+                let n = sizes[outcome.writes % sizes.count]
+                guard req.canWriteWithoutBlocking(n) else { break }
+                req.write([UInt8](repeating: UInt8(ascii: "a") + UInt8(outcome.writes % 26), count: n))
+                outcome.writes += 1
+                outcome.bytes += n
+                outcome.worst = max(outcome.worst, req.sendQueueBytes())
+                if reading { usleep(200) }  // chunks of a held stream come apart; nginx keeps up
+            }
+            outcome.measurements = req.queueMeasurements
+            outcome.limit = req.sendBufferLimit
+            outcome.done.store(true, ordering: .sequentiallyConsistent)
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/held")], body: [])
+        var response: [UInt8] = []
+        if reading { response = client.readResponse() }
+        var waited = 0
+        while !outcome.done.load(ordering: .sequentiallyConsistent) && waited < 500 { usleep(10_000); waited += 1 }
+        let finished = outcome.done.load(ordering: .sequentiallyConsistent)
+        #expect(finished, "the non-blocking writer blocked")
+        if !reading { response = client.readResponse() }
+        let blank = Array("\r\n\r\n".utf8)
+        let start = try #require((0...(response.count - 4)).first { Array(response[$0..<$0 + 4]) == blank })
+        #expect(response.count - start - 4 == outcome.bytes)
+        #expect(outcome.limit > 0)
+        #expect(outcome.worst <= outcome.limit / 2, "queue reached \(outcome.worst) of \(outcome.limit)")
+        return outcome
+    }
+
+    /// The curl loop relays held streams' chunks only while `canWriteWithoutBlocking` says so:
+    /// however the chunk sizes vary, with nginx not reading, the queue stays under half the
+    /// socket buffer (the writer never blocks).
+    @Test func canWriteWithoutBlockingStopsBeforeTheSocketFills() throws {
+        let outcome = try writeWhileNonBlocking("nonblocking-mixed", sizes: [1, 200, 1000, 4000, 9000, 20000, 65536])
+        #expect(outcome.writes > 5)
+    }
+
+    /// Held-stream chunks are small and nginx reads them at once: most checks are answered from
+    /// the bound on the queue, without an `ioctl` (about one in eleven needs one).
+    @Test func smallChunksToAReadingClientRarelyAskTheKernelForTheQueue() throws {
+        let outcome = try writeWhileNonBlocking("nonblocking-small", sizes: [200], maxWrites: 1000, reading: true)
+        #expect(outcome.writes == 1000)
+        #expect(outcome.measurements * 3 <= outcome.writes, "\(outcome.measurements) ioctls for \(outcome.writes) writes")
+    }
+
     @Test func bodyOverTheLimitIsReportedAndDrained() throws {
         let (server, path) = try start("limit") { req in
             if case .tooLarge(let limit) = req.readBody(limit: 1000) {

@@ -37,13 +37,18 @@ struct ConnectionCensus {
 
     /// The cache's key for `url`: scheme, host and port as written (`http://h:8080`).
     static func origin(of url: String) -> String {
-        let bytes = Array(url.utf8)
-        var i = 0
-        while i + 2 < bytes.count, !(bytes[i] == 0x3A && bytes[i + 1] == 0x2F && bytes[i + 2] == 0x2F) { i += 1 }
-        guard i + 2 < bytes.count else { return url }
-        var end = i + 3
-        while end < bytes.count, bytes[end] != 0x2F, bytes[end] != 0x3F, bytes[end] != 0x23 { end += 1 }  // / ? #
-        return end == bytes.count ? url : String(decoding: bytes[..<end], as: UTF8.self)
+        let bytes = url.utf8
+        var i = bytes.startIndex
+        var run = 0  // how many of ":", "/", "/" were just seen
+        while i != bytes.endIndex, run < 3 {
+            let b = bytes[i]
+            run = b == UInt8(ascii: ":") ? 1 : (run > 0 && b == UInt8(ascii: "/") ? run + 1 : 0)
+            i = bytes.index(after: i)
+        }
+        guard run == 3 else { return url }
+        guard let end = bytes[i...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") })
+        else { return url }
+        return String(url[..<end])
     }
 
     /// Whether a new transfer to `origin` might find an idle connection (then curl must look).

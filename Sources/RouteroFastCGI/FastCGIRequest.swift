@@ -24,7 +24,7 @@ public final class FastCGIRequest: @unchecked Sendable {
     private var disconnectToken: UInt64?
     private let accepted = Monotonic.now()
     /// The connection's `SO_SNDBUF`, read on first use by ``canWriteWithoutBlocking(_:)``.
-    private var sendBufferBytes = 0
+    private(set) var sendBufferBytes = 0
     /// An upper bound on the connection's send queue: the last `TIOCOUTQ` reading plus a wide
     /// estimate for everything written since (``queueGrowth(_:)``). Only this request's writes
     /// grow the queue and nginx's reads shrink it, so while the bound leaves room, a relayed
@@ -201,7 +201,6 @@ public final class FastCGIRequest: @unchecked Sendable {
         if let head = pendingHead {
             pendingHead = nil
             headCommitted = true
-            queuedBound = nil  // measured on the first check after the head
             if !put(head) { return false }
         }
         if !bytes.isEmpty, !put(bytes) { return false }
@@ -231,22 +230,18 @@ public final class FastCGIRequest: @unchecked Sendable {
         }
         let limit = sendBufferBytes / 2 - count - count / 8 - 8192
         if let bound = queuedBound, bound <= limit { return true }
-        var queued: Int32 = 0
-        guard ioctl(fd, UInt(TIOCOUTQ), &queued) == 0 else { return false }
+        guard let queued = sendQueueBytes() else { return false }
         queueMeasurements += 1
-        queuedBound = Int(queued)
+        queuedBound = queued
         // Records add 8 bytes per 64 KiB, and each queued buffer carries ~1 KiB of overhead.
-        return Int(queued) <= limit
+        return queued <= limit
     }
 
-    /// The connection's send queue right now (tests).
-    func sendQueueBytes() -> Int {
+    /// The connection's send queue right now, buffer overhead included (`TIOCOUTQ`).
+    func sendQueueBytes() -> Int? {
         var queued: Int32 = 0
-        return ioctl(raw.pointee.ipcFd, UInt(TIOCOUTQ), &queued) == 0 ? Int(queued) : -1
+        return ioctl(raw.pointee.ipcFd, UInt(TIOCOUTQ), &queued) == 0 ? Int(queued) : nil
     }
-
-    /// The connection's `SO_SNDBUF` once ``canWriteWithoutBlocking(_:)`` read it (tests).
-    var sendBufferLimit: Int { sendBufferBytes }
 
     /// How much `n` bytes handed to libfcgi can add to the send queue at most: a unix socket
     /// counts each buffer's allocation, measured at up to 2.3 times the bytes plus ~1.3 KiB

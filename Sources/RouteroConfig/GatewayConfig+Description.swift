@@ -42,7 +42,7 @@ extension ServerSettings: CustomStringConvertible {
     /// The settings as `{key: value, ...}` (nothing secret here).
     public var description: String {
         "{max_body_bytes: \(maxBodyBytes), max_response_bytes: \(maxResponseBytes), "
-            + "max_concurrent_requests: \(maxConcurrentRequests), "
+            + "max_concurrent_requests: \(maxConcurrentRequests), min_spare_threads: \(minSpareThreads), "
             + "drain_timeout_seconds: \(drainTimeoutSeconds), upstream_timeout_seconds: \(upstreamTimeoutSeconds), "
             + "connect_timeout_seconds: \(connectTimeoutSeconds), upstream_http_version: \(upstreamHTTPVersion), "
             + "instance_id: \(instanceID ?? "derived"), max_hops: \(maxHops), log_level: \(logLevel)}"

@@ -62,6 +62,11 @@ enum NativeSchema {
             server.maxConcurrentRequests = try context.int(value, at: map.child("max_concurrent_requests"),
                                                            in: 1...1_000_000, expected: "an integer from 1 to 1000000")
         }
+        if let value = map.take("min_spare_threads") {
+            let most = server.maxConcurrentRequests
+            server.minSpareThreads = try context.int(value, at: map.child("min_spare_threads"), in: 1...most,
+                                                     expected: "an integer from 1 to max_concurrent_requests (\(most))")
+        }
         if let value = map.take("drain_timeout_seconds") {
             server.drainTimeoutSeconds = try context.seconds(value, at: map.child("drain_timeout_seconds"), allowZero: true)
         }

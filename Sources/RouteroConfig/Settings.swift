@@ -11,6 +11,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// Requests handled at once per worker; one more is answered 503 with `retry-after` at once
     /// (`max_concurrent_requests`).
     public var maxConcurrentRequests: Int = 4096
+    /// Request threads a worker keeps waiting for requests even when idle (`min_spare_threads`).
+    /// A burst of requests beyond them creates threads as it goes, which costs each such request
+    /// a thread's creation and its stack's first-touch page faults; an operator who knows the
+    /// streams a worker holds at peak can keep that many ready instead.
+    public var minSpareThreads: Int = 8
     /// How long SIGTERM waits for in-flight requests (`drain_timeout_seconds`, may be 0).
     public var drainTimeoutSeconds: Double = 30
     /// Whole-request timeout for an upstream call unless a deployment sets `timeout`.

@@ -75,6 +75,8 @@ public final class FastCGIServer: Sendable {
     public var inFlight: Int { active.load(ordering: .sequentiallyConsistent) }
     /// Threads alive in the pool.
     public var threadCount: Int { threads.load(ordering: .relaxed) }
+    /// Threads waiting in accept (tests: spare threads count here once they have started).
+    var accepting: Int { waiting.load(ordering: .sequentiallyConsistent) }
 
     /// Starts the spare threads and returns.
     public func start() {

@@ -58,7 +58,8 @@ struct Routero {
         }
         let server = FastCGIServer(
             listener: listener,
-            configuration: .init(maxConcurrentRequests: config.server.maxConcurrentRequests),
+            configuration: .init(minSpareThreads: config.server.minSpareThreads,
+                                 maxConcurrentRequests: config.server.maxConcurrentRequests),
             handler: { request in gateway.handle(request) },
             overloaded: { request in gateway.overloaded(request) })
         server.start()

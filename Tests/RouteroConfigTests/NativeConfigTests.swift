@@ -31,6 +31,21 @@ struct NativeConfigTests {
         #expect(config.warnings.isEmpty)
     }
 
+    @Test func minSpareThreadsDefaultsToEightAndIsBoundedByAdmission() throws {
+        #expect(try ConfigLoader.load(yaml: "models: []", environment: [:]).server.minSpareThreads == 8)
+        let set = try ConfigLoader.load(yaml: "server: {min_spare_threads: 2000, max_concurrent_requests: 4096}", environment: [:])
+        #expect(set.server.minSpareThreads == 2000)
+        #expect(set.server.description.contains("min_spare_threads: 2000"))
+        for bad in ["server: {min_spare_threads: 0}", "server: {min_spare_threads: 600, max_concurrent_requests: 512}",
+                    "server: {min_spare_threads: many}"] {
+            #expect {
+                _ = try ConfigLoader.load(yaml: bad, environment: [:])
+            } throws: { error in
+                "\(error)".contains("server.min_spare_threads")
+            }
+        }
+    }
+
     @Test func sharedStateReuseDefaultsToAQuarterSecond() throws {
         #expect(try ConfigLoader.load(yaml: "models: []", environment: [:]).routing.stateCacheSeconds == 0.25)
         #expect(try ConfigLoader.load(yaml: "routing: {state_cache_seconds: 0}", environment: [:]).routing.stateCacheSeconds == 0)

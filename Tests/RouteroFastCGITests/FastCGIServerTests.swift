@@ -150,6 +150,40 @@ struct FastCGIServerTests {
         #expect(peak >= 30)
     }
 
+    /// Holds `burst` requests at once on a pool with `spare` spare threads; returns the pool's
+    /// thread count while they are all held.
+    func threadsDuringBurst(_ name: String, spare: Int, burst: Int) throws -> Int {
+        let probe = Probe()
+        let release = Atomic<Bool>(false)
+        let (server, path) = try start(name, configuration: .init(minSpareThreads: spare, maxConcurrentRequests: 256)) { req in
+            probe.concurrent.add(1, ordering: .relaxed)
+            while !release.load(ordering: .relaxed) { usleep(2_000) }
+            req.respond(status: 200, headers: [], body: Array("ok".utf8))
+        }
+        defer { server.stopAccepting() }
+        var waited = 0
+        while server.accepting < spare, waited < 200 { usleep(10_000); waited += 1 }  // all spares started
+        let clients = (0..<burst).compactMap { _ in FastCGITestClient(unixPath: path) }
+        #expect(clients.count == burst)
+        for c in clients { c.send(params: [("REQUEST_METHOD", "GET")], body: []) }
+        waited = 0
+        while probe.concurrent.load(ordering: .relaxed) < burst, waited < 500 { usleep(10_000); waited += 1 }
+        #expect(probe.concurrent.load(ordering: .relaxed) == burst)
+        let threads = server.threadCount
+        release.store(true, ordering: .relaxed)
+        for c in clients { #expect(String(decoding: c.readResponse(), as: UTF8.self).hasSuffix("ok")) }
+        return threads
+    }
+
+    /// `server.min_spare_threads`: a burst no larger than the spare threads is served by them, so
+    /// none of its requests pays for creating a thread; with few spares the same burst creates
+    /// a thread per request.
+    @Test func spareThreadsTakeABurstWithoutCreatingThreads() throws {
+        let many = try threadsDuringBurst("spare-many", spare: 24, burst: 20)
+        #expect(many == 24, "\(many) threads")
+        #expect(try threadsDuringBurst("spare-few", spare: 2, burst: 20) >= 21)
+    }
+
     @Test func noticesAClientThatLeaves() throws {
         let probe = Probe()
         let (server, path) = try start("gone") { req in

@@ -57,12 +57,6 @@ struct ClientGoneSignalTests {
         usleep(useconds_t(FastCGIRequest.watchAfterSeconds * 1e6) + 50_000)
     }
 
-    /// Polls `condition` for up to 5 s (a generous bound for a loaded machine).
-    func eventually(_ condition: () -> Bool) {
-        var waited = 0
-        while !condition() && waited < 250 { usleep(20_000); waited += 1 }
-    }
-
     @Test func aSleepingRequestIsSignalledWhenItsClientLeaves() throws {
         let probe = Probe()
         let owner = Owner()

@@ -161,13 +161,11 @@ struct FastCGIServerTests {
             req.respond(status: 200, headers: [], body: Array("ok".utf8))
         }
         defer { server.stopAccepting() }
-        var waited = 0
-        while server.accepting < spare, waited < 200 { usleep(10_000); waited += 1 }  // all spares started
+        eventually { server.accepting >= spare }  // all spares started
         let clients = (0..<burst).compactMap { _ in FastCGITestClient(unixPath: path) }
         #expect(clients.count == burst)
         for c in clients { c.send(params: [("REQUEST_METHOD", "GET")], body: []) }
-        waited = 0
-        while probe.concurrent.load(ordering: .relaxed) < burst, waited < 500 { usleep(10_000); waited += 1 }
+        eventually { probe.concurrent.load(ordering: .relaxed) >= burst }
         #expect(probe.concurrent.load(ordering: .relaxed) == burst)
         let threads = server.threadCount
         release.store(true, ordering: .relaxed)

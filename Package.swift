@@ -75,6 +75,7 @@ let package = Package(
         // for providers, a raw FastCGI client standing in for nginx, a throwaway redis-server.
         .target(name: "RouteroTestSupport", dependencies: ["RouteroSystem"], path: "Tests/RouteroTestSupport"),
 
+        .testTarget(name: "RouteroSystemTests", dependencies: ["RouteroSystem", "RouteroTestSupport"]),
         .testTarget(name: "RouteroCoreTests", dependencies: ["RouteroCore"]),
         .testTarget(name: "RouteroConfigTests", dependencies: ["RouteroConfig", "RouteroTestSupport"]),
         .testTarget(name: "RouteroProvidersTests", dependencies: ["RouteroProviders", "RouteroCore"]),

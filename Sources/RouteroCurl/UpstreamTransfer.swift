@@ -48,6 +48,13 @@ public final class UpstreamTransfer: @unchecked Sendable {
         var interrupted = false
         /// The sleeping reader's consumer (set only while it sleeps).
         var inline: InlineConsumer?
+        /// A suspended reader (the `async` wait) instead of one blocked on the semaphore.
+        var continuation: UnsafeContinuation<Void, Never>?
+        /// The suspended reader's deadline on ``DeadlineTimer``, and whether it fired.
+        var timer: UInt64?
+        var timedOut = false
+        /// Counts suspensions, so a timer that fires late cannot end a later wait.
+        var suspensions: UInt64 = 0
     }
 
     static let highWater = 1 << 20
@@ -137,16 +144,82 @@ public final class UpstreamTransfer: @unchecked Sendable {
                 continue
             }
             // Timed out. A signal may still be in flight (it will be consumed by a later wait,
-            // which then finds the queue as it is); take an event that raced the deadline.
-            var lateResume = false
-            let late: UpstreamEvent? = queue.withLock { q in
-                q.waiting = false
-                if q.interrupted { q.interrupted = false; return nil }
-                return Self.pop(&q, resume: &lateResume)
-            }
-            if lateResume { loop.resume(self) }
-            return late
+            // which then finds the queue as it is).
+            return takeLate()
         }
+    }
+
+    /// ``next(until:inline:)`` for a task: it suspends instead of blocking its thread, so a
+    /// held stream waiting for its next chunk holds no thread. Same results, same hand-off rules;
+    /// the deadline is kept by ``DeadlineTimer``.
+    public func next(until deadline: Double, inline: InlineConsumer?) async -> UpstreamEvent? {
+        defer { if inline != nil { queue.withLock { $0.inline = nil } } }
+        while true {
+            var resume = false
+            let ready: UpstreamEvent?? = queue.withLock { q in
+                if q.interrupted {
+                    q.interrupted = false
+                    q.waiting = false
+                    return .some(nil)
+                }
+                guard let e = Self.pop(&q, resume: &resume) else { return nil }
+                q.waiting = false
+                return .some(e)
+            }
+            if resume { loop.resume(self) }
+            if let ready { return ready }
+            if deadline <= Monotonic.now() { return takeLate() }
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let now: Bool = queue.withLock { q in
+                    if q.interrupted || q.head < q.events.count { return true }
+                    q.waiting = true
+                    // A signal sent while no continuation was installed went to the semaphore
+                    // and is stale: the queue was just looked at under this lock.
+                    q.signalled = false
+                    q.inline = inline
+                    q.continuation = continuation
+                    q.suspensions &+= 1
+                    if deadline.isFinite, let timer = DeadlineTimer.shared {
+                        let suspension = q.suspensions
+                        q.timer = timer.schedule(at: deadline) { [self] in timeUp(suspension) }
+                    }
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+            // Awake again: signallers must not aim at a continuation that is gone.
+            let (timer, timedOut) = queue.withLock { q in
+                defer { q.timer = nil; q.timedOut = false; q.signalled = false; q.waiting = false }
+                return (q.timer, q.timedOut)
+            }
+            if let timer { DeadlineTimer.shared?.cancel(timer) }
+            if timedOut { return takeLate() }
+        }
+    }
+
+    /// The suspended reader's deadline passed: it is resumed to take a late event or nil.
+    private func timeUp(_ suspension: UInt64) {
+        let continuation: UnsafeContinuation<Void, Never>? = queue.withLock { q in
+            guard q.suspensions == suspension, q.waiting, !q.signalled, let c = q.continuation else { return nil }
+            q.signalled = true
+            q.timedOut = true
+            q.timer = nil
+            q.continuation = nil
+            return c
+        }
+        continuation?.resume()
+    }
+
+    /// After a deadline: the reader stops waiting and takes an event that raced it, if any.
+    private func takeLate() -> UpstreamEvent? {
+        var resume = false
+        let late: UpstreamEvent? = queue.withLock { q in
+            q.waiting = false
+            if q.interrupted { q.interrupted = false; return nil }
+            return Self.pop(&q, resume: &resume)
+        }
+        if resume { loop.resume(self) }
+        return late
     }
 
     /// Makes the current or next `next(until:)` return nil at once. Safe from any thread (a
@@ -160,7 +233,18 @@ public final class UpstreamTransfer: @unchecked Sendable {
             }
             return false
         }
-        if signal { ready.signal() }
+        if signal { signalReader() }
+    }
+
+    /// Wakes the reader once `signalled` was set for it: resumes a suspended reader, else
+    /// signals the blocked one. The suspended reader installs its continuation in the same
+    /// critical section that sets `waiting`, so whoever saw `waiting` finds it here.
+    private func signalReader() {
+        let continuation = queue.withLock { q in
+            defer { q.continuation = nil }
+            return q.continuation
+        }
+        if let continuation { continuation.resume() } else { ready.signal() }
     }
 
     /// Aborts the transfer; the upstream connection is closed (this stops the provider's billing
@@ -249,7 +333,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
     /// Called on the loop thread at the end of an iteration, once per transfer with news: head,
     /// body and end often arrive in one round, and every wake-up is a context switch.
     func wake() {
-        ready.signal()
+        signalReader()
     }
 
     /// Called on the loop thread after unpausing.

@@ -2,12 +2,13 @@ import RouteroSystem
 import Synchronization
 
 /// One epoll set per process that watches the connection of every request that asked to be told
-/// when its client leaves (nginx closes the FastCGI connection then), on one thread.
+/// when its client leaves (nginx closes the FastCGI connection then), and of every kept
+/// connection waiting for nginx's next request on it, on one thread.
 ///
 /// This replaces a periodic `poll` by every waiting request thread: at thousands of held streams
 /// those wake-ups were most of the process's work. Each registration is one-shot: the signal
-/// runs once, on the watcher thread, and must only nudge the request thread (it re-checks
-/// `clientGone` itself).
+/// runs once, on the watcher thread, and must only nudge (the request re-checks `clientGone`
+/// itself; a kept connection's task looks at its socket).
 final class DisconnectWatcher: Sendable {
     private struct Watch {
         var signal: @Sendable () -> Void
@@ -32,10 +33,13 @@ final class DisconnectWatcher: Sendable {
 
     /// Starts watching `descriptor`; returns the registration's token, or nil when the kernel
     /// refused (e.g. `max_user_watches`).
-    func watch(_ descriptor: Int32, signal: @escaping @Sendable () -> Void) -> UInt64? {
+    /// - Parameter events: what wakes it: the peer's hang-up by default, `.readable` for a kept
+    ///   connection's next request.
+    func watch(_ descriptor: Int32, events: Epoll.Events = [.readHangUp],
+               signal: @escaping @Sendable () -> Void) -> UInt64? {
         let token = nextToken.add(1, ordering: .relaxed).newValue
         watches.withLock { $0[token] = Watch(signal: signal) }
-        if epoll.add(descriptor, [.readHangUp, .oneShot], token: token) != 0 {
+        if epoll.add(descriptor, events.union(.oneShot), token: token) != 0 {
             watches.withLock { _ = $0.removeValue(forKey: token) }
             return nil
         }

@@ -3,15 +3,20 @@ import Glibc
 import RouteroSystem
 import Synchronization
 
-/// Serves FastCGI requests with an elastic pool of blocking threads.
+/// Serves FastCGI requests with connection loops on an elastic pool of blocking threads.
 ///
-/// Every pool thread loops `FCGX_Accept_r` on the shared listening socket (libfcgi on Linux is
-/// built without an accept lock, and concurrent `accept` is safe). When a thread accepts and sees
-/// that no other thread is left waiting, it spawns one more, up to `maxThreads`; threads above
-/// `minSpareThreads` idle ones exit. With nginx's `fastcgi_keep_conn on`, a thread keeps its
-/// connection and waits on it for the next request; such parked threads are not counted as
+/// Every connection loop is a task on an ``ElasticExecutor``: it blocks its thread in
+/// `FCGX_Accept_r` on the shared listening socket (libfcgi on Linux is built without an accept
+/// lock, and concurrent `accept` is safe), then runs the handler. When a loop accepts and sees
+/// that no other loop is left waiting, it starts one more, up to `maxThreads`; loops above
+/// `minSpareThreads` idle ones end. With nginx's `fastcgi_keep_conn on`, a loop keeps its
+/// connection and waits on it for the next request; such parked loops are not counted as
 /// accepting, so the pool still grows and an idle kept connection can never starve new ones
 /// (the thread-per-connection trap in STACK.md §2).
+///
+/// The handler may block its thread, and the executor adds threads while every one is busy.
+/// Where it suspends instead (a held stream between chunks), and while a kept connection waits,
+/// the loop holds no thread: thousands of held streams cost a few threads, not a stack each.
 ///
 /// Admission: at most `maxConcurrentRequests` requests run the handler at once. One more is
 /// answered at once by the `overloaded` handler (an error with `retry-after`), instead of waiting
@@ -23,8 +28,8 @@ public final class FastCGIServer: Sendable {
         public var minSpareThreads: Int
         /// Requests that run the handler at once; further ones get the `overloaded` answer.
         public var maxConcurrentRequests: Int
-        /// Hard bound on threads: running requests, threads parked on kept connections and
-        /// threads answering `overloaded`. Past it, connections wait in the listen backlog.
+        /// Hard bound on connection loops (running requests, kept connections waiting, and
+        /// `overloaded` answers) and on threads. Past it, connections wait in the listen backlog.
         public var maxThreads: Int
         /// Stack size per request thread.
         public var threadStackBytes: Int
@@ -45,10 +50,11 @@ public final class FastCGIServer: Sendable {
 
     private let listener: FastCGIListener
     private let configuration: Configuration
-    private let handler: @Sendable (FastCGIRequest) -> Void
+    private let handler: @Sendable (FastCGIRequest) async -> Void
+    private let executor: ElasticExecutor
     private let overloaded: @Sendable (FastCGIRequest) -> Void
     private let waiting = Atomic<Int>(0)
-    private let threads = Atomic<Int>(0)
+    private let loops = Atomic<Int>(0)
     /// Requests between accept and finish, admitted or not (what drain waits for).
     private let active = Atomic<Int>(0)
     /// Requests running the handler (what admission limits).
@@ -56,15 +62,17 @@ public final class FastCGIServer: Sendable {
     private let parked = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
-    /// Creates a server on an open listener; `handler` runs on a request thread per request.
+    /// Creates a server on an open listener; `handler` runs once per request, on a request thread.
     /// - Parameter overloaded: answers a request that arrives while `maxConcurrentRequests` are
     ///   running; by default a plain-text 503 with `retry-after: 1`.
     public init(listener: FastCGIListener, configuration: Configuration,
-                handler: @escaping @Sendable (FastCGIRequest) -> Void,
+                handler: @escaping @Sendable (FastCGIRequest) async -> Void,
                 overloaded: (@Sendable (FastCGIRequest) -> Void)? = nil) {
         self.listener = listener
         self.configuration = configuration
         self.handler = handler
+        self.executor = ElasticExecutor(maxThreads: configuration.maxThreads, keepIdle: configuration.minSpareThreads,
+                                        stackBytes: configuration.threadStackBytes)
         self.overloaded = overloaded ?? { request in
             request.respond(status: 503, headers: [("Content-Type", "text/plain"), ("Retry-After", "1")],
                             body: Array("overloaded\n".utf8))
@@ -74,7 +82,11 @@ public final class FastCGIServer: Sendable {
     /// Requests being handled right now (admitted or being rejected).
     public var inFlight: Int { active.load(ordering: .sequentiallyConsistent) }
     /// Threads alive in the pool.
-    public var threadCount: Int { threads.load(ordering: .relaxed) }
+    public var threadCount: Int { executor.threadCount }
+    /// Threads running a job now: a loop in accept, a request running or blocked (tests).
+    var busyThreads: Int { executor.busyThreads }
+    /// Connection loops: waiting in accept, serving a request, or waiting on a kept connection.
+    var loopCount: Int { loops.load(ordering: .relaxed) }
     /// Threads waiting in accept (tests: spare threads count here once they have started).
     var accepting: Int { waiting.load(ordering: .sequentiallyConsistent) }
 
@@ -116,19 +128,16 @@ public final class FastCGIServer: Sendable {
 
     private func spawn() {
         while true {
-            let n = threads.load(ordering: .relaxed)
+            let n = loops.load(ordering: .relaxed)
             if n >= configuration.maxThreads { return }
-            if threads.compareExchange(expected: n, desired: n + 1, ordering: .relaxed).exchanged { break }
+            if loops.compareExchange(expected: n, desired: n + 1, ordering: .relaxed).exchanged { break }
         }
-        let ok = NativeThread.detach(stackBytes: configuration.threadStackBytes) { [self] in
-            self.acceptLoop()
-        }
-        if !ok { threads.subtract(1, ordering: .relaxed) }
+        Task(executorPreference: executor) { [self] in await connectionLoop() }
     }
 
-    private func acceptLoop() {
+    private func connectionLoop() async {
         let raw = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        defer { raw.deallocate(); threads.subtract(1, ordering: .relaxed) }
+        defer { raw.deallocate(); loops.subtract(1, ordering: .relaxed) }
         FCGX_InitRequest(raw, listener.fd, 0)
         // Counter order matters for drain: a request is counted as active before the thread
         // stops counting as parked or waiting, so `busy` can never read false in between.
@@ -138,10 +147,11 @@ public final class FastCGIServer: Sendable {
                 // nginx kept the connection (fastcgi_keep_conn on): wait for its next request
                 // here, so libfcgi never blocks in a read we cannot account for.
                 parked.add(1, ordering: .sequentiallyConsistent)
-                let next = KeptConnection.waitForNextRequest(fd: raw.pointee.ipcFd)
+                let next = await KeptConnection.nextRequest(fd: raw.pointee.ipcFd)
                 if next == .closed {
                     parked.subtract(1, ordering: .sequentiallyConsistent)
                     FCGX_Free(raw, 1)  // closes the fd; ipcFd becomes -1
+                    if enoughAccepting { break }
                     continue
                 }
                 active.add(1, ordering: .sequentiallyConsistent)
@@ -170,7 +180,7 @@ public final class FastCGIServer: Sendable {
                 admitted.subtract(1, ordering: .relaxed)
                 overloaded(request)
             } else {
-                handler(request)
+                await handler(request)
                 admitted.subtract(1, ordering: .relaxed)
             }
             request.drainBody()
@@ -182,12 +192,17 @@ public final class FastCGIServer: Sendable {
             }
             FCGX_Finish_r(raw)
             active.subtract(1, ordering: .sequentiallyConsistent)
-            // Retire only well above the spare count (spawning and retiring around the same
-            // threshold churns threads), and never while holding a kept connection: nobody else
-            // would read it.
-            if raw.pointee.ipcFd < 0,
-               waiting.load(ordering: .relaxed) >= max(4 * configuration.minSpareThreads, 32) { break }
+            // Never end while holding a kept connection: nobody else would read it.
+            if raw.pointee.ipcFd < 0, enoughAccepting { break }
         }
         FCGX_Free(raw, 1)
+    }
+
+    /// Whether a loop without a connection should end instead of going back to accept. A loop
+    /// in accept holds a thread, and a loop is cheap to start again (a task; the executor keeps
+    /// its idle threads), so loops beyond the spare count end. Otherwise every stream that
+    /// ends would leave one thread blocked in accept: 2,000 of them after a burst of streams.
+    private var enoughAccepting: Bool {
+        waiting.load(ordering: .relaxed) >= max(1, configuration.minSpareThreads)
     }
 }

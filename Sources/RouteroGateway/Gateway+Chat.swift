@@ -11,7 +11,7 @@ extension Gateway {
     /// route, consult the cache, then try the plan's deployments in order until one answers.
     /// Nothing is sent to the client before an upstream has answered, so a failed attempt can
     /// still go elsewhere.
-    func serveChat(_ x: inout Exchange, frontEnd: any ChatFrontEnd, facts: InboundRequestFacts) throws(GatewayError) {
+    func serveChat(_ x: inout Exchange, frontEnd: any ChatFrontEnd, facts: InboundRequestFacts) async throws(GatewayError) {
         let body = try readJSONObject(&x)
         let native = try frontEnd.decodeNative(body, request: facts)
         x.note("format", native.family.rawValue)
@@ -59,7 +59,7 @@ extension Gateway {
             }
             // A continued answer is two models' work: it is not cached.
             let ticket = routing.begin(target)
-            let outcome = attempt(&x, session: &session, target: target, cacheWrite: resume == nil ? cacheWrite : nil, leg: leg)
+            let outcome = await attempt(&x, session: &session, target: target, cacheWrite: resume == nil ? cacheWrite : nil, leg: leg)
             routing.end(ticket, outcome, &x)
             switch outcome {
             case .delivered(let response, let usage):

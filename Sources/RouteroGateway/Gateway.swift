@@ -61,11 +61,12 @@ public final class Gateway: Sendable {
     /// Warnings produced while resolving routes (missing keys, skipped providers).
     public var routingWarnings: [String] { router.warnings }
 
-    /// Serves one request on the calling thread.
-    public func handle(_ request: FastCGIRequest) {
+    /// Serves one request. It runs on the FastCGI front's request threads and may block them; a
+    /// held stream suspends instead while it waits for its next chunk.
+    public func handle(_ request: FastCGIRequest) async {
         var exchange = Exchange(request: request, workerID: workerID)
         do {
-            try dispatch(&exchange)
+            try await dispatch(&exchange)
         } catch {
             exchange.fail(error)
         }

@@ -57,7 +57,7 @@ struct RouteMatch: Sendable {
 /// Every endpoint is a row of ``Gateway/routes``: one that needs a key says so in its middleware,
 /// so none can forget authentication by being written elsewhere.
 struct Route: Sendable {
-    typealias Handler = @Sendable (Gateway, inout Exchange, RouteMatch) throws(GatewayError) -> Void
+    typealias Handler = @Sendable (Gateway, inout Exchange, RouteMatch) async throws(GatewayError) -> Void
 
     let name: String
     let methods: [String]
@@ -84,16 +84,16 @@ extension Gateway {
               middleware: [.authenticate(queryKey: false)], format: openAIFormat) { gateway, x, _ in gateway.listModels(&x) },
         Route(name: "chat", methods: ["POST"], pattern: .exact(["/v1/chat/completions", "/chat/completions"]),
               middleware: [.loopCheck, .authenticate(queryKey: false)], format: openAIFormat) { gateway, x, _ throws(GatewayError) in
-            try gateway.serveChat(&x, frontEnd: openAIFormat, facts: InboundRequestFacts())
+            try await gateway.serveChat(&x, frontEnd: openAIFormat, facts: InboundRequestFacts())
         },
         // Azure OpenAI clients: the deployment in the path names the model; `api-version` is accepted and ignored.
         Route(name: "azure_chat", methods: ["POST"], pattern: .named(prefix: "/openai/deployments/", suffix: "/chat/completions"),
               middleware: [.loopCheck, .authenticate(queryKey: false)], format: openAIFormat) { gateway, x, match throws(GatewayError) in
-            try gateway.serveChat(&x, frontEnd: openAIFormat, facts: InboundRequestFacts(pathModel: match.name))
+            try await gateway.serveChat(&x, frontEnd: openAIFormat, facts: InboundRequestFacts(pathModel: match.name))
         },
         Route(name: "anthropic_messages", methods: ["POST"], pattern: .exact(["/v1/messages"]),
               middleware: [.loopCheck, .authenticate(queryKey: false)], format: anthropicFormat) { gateway, x, _ throws(GatewayError) in
-            try gateway.serveChat(&x, frontEnd: anthropicFormat, facts: InboundRequestFacts(headers: Gateway.anthropicHeaders(x)))
+            try await gateway.serveChat(&x, frontEnd: anthropicFormat, facts: InboundRequestFacts(headers: Gateway.anthropicHeaders(x)))
         },
         Route(name: "anthropic_count_tokens", methods: ["POST"], pattern: .exact(["/v1/messages/count_tokens"]),
               middleware: [.loopCheck, .authenticate(queryKey: false)], format: anthropicFormat) { gateway, x, _ throws(GatewayError) in
@@ -104,7 +104,7 @@ extension Gateway {
               middleware: [.loopCheck, .authenticate(queryKey: true)], format: geminiFormat) { gateway, x, match throws(GatewayError) in
             let facts = InboundRequestFacts(pathModel: match.name, streamFromPath: match.verb == "streamGenerateContent",
                                             sseFraming: Gateway.queryValue(x.request.query, "alt") == "sse")
-            try gateway.serveChat(&x, frontEnd: geminiFormat, facts: facts)
+            try await gateway.serveChat(&x, frontEnd: geminiFormat, facts: facts)
         },
         Route(name: "gemini_count_tokens", methods: ["POST"], pattern: .modelAction(prefixes: geminiPrefixes, verbs: ["countTokens"]),
               middleware: [.loopCheck, .authenticate(queryKey: true)], format: geminiFormat) { gateway, x, match throws(GatewayError) in
@@ -121,7 +121,7 @@ extension Gateway {
         ["anthropic-version", "anthropic-beta"].compactMap { name in x.request.header(name).map { (name, $0) } }
     }
 
-    func dispatch(_ x: inout Exchange) throws(GatewayError) {
+    func dispatch(_ x: inout Exchange) async throws(GatewayError) {
         var path = x.request.path
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         for route in Self.routes {
@@ -135,7 +135,7 @@ extension Gateway {
                 case .authenticate(let queryKey): try authenticate(&x, queryKey: queryKey)
                 }
             }
-            try route.handler(self, &x, match)
+            try await route.handler(self, &x, match)
             return
         }
         throw .notFound(path: path)

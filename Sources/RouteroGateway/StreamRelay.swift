@@ -36,7 +36,7 @@ struct StreamRelay {
     /// The largest single event accepted from an upstream (a chunk is normally well under 64 KiB).
     static let maxEventBytes = 16 << 20
 
-    func run(_ x: inout Exchange) -> AttemptOutcome {
+    func run(_ x: inout Exchange) async -> AttemptOutcome {
         if !resuming {
             x.status = 200
             x.request.setHead(status: 200, headers: [
@@ -101,7 +101,7 @@ struct StreamRelay {
             // loop thread; what it could not finish is taken over here first.
             let parked = x.request.headCommitted
             if parked { state.park() }
-            let event = transfer.next(until: min(contentClock, keepAliveClock), client: x.request,
+            let event = await transfer.next(until: min(contentClock, keepAliveClock), client: x.request,
                                       inline: parked ? state.inlineConsumer : nil)
             if parked {
                 let (unwritten, left) = state.unpark()

@@ -39,7 +39,7 @@ extension Gateway {
     /// client and the provider speak the same family the native body passes through; otherwise the
     /// canonical call is encoded for the provider and its answer translated back.
     func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheWrite: CacheWrite?,
-                 leg: ContinuationLeg? = nil) -> AttemptOutcome {
+                 leg: ContinuationLeg? = nil) async -> AttemptOutcome {
         let target: UpstreamTarget
         do {
             target = try withCredentials(planned, x: x)
@@ -91,7 +91,7 @@ extension Gateway {
         var status = 0
         var headers: [(String, String)] = []
         waitHead: while true {
-            guard let event = transfer.next(until: deadline, client: x.request) else {
+            guard let event = await transfer.next(until: deadline, client: x.request) else {
                 if x.request.clientGone { transfer.cancel(); return .clientGone }
                 if Monotonic.now() > deadline { transfer.cancel(); return .failed(.upstreamTimeout(provider: provider)) }
                 continue
@@ -145,7 +145,7 @@ extension Gateway {
                     self.storeInCache(&x, cacheWrite, response: nil, transcript: transcript, session: session)
                 }
             }
-            return relay.run(&x)
+            return await relay.run(&x)
         }
         if leg != nil {
             // A whole body cannot be spliced into the client's open stream.

@@ -13,9 +13,21 @@ extension UpstreamTransfer {
     /// `clientPollSeconds` to poll the client, as before.
     func next(until deadline: Double, client request: FastCGIRequest,
               inline: UpstreamTransfer.InlineConsumer? = nil) -> UpstreamEvent? {
+        next(until: watching(request, until: deadline), inline: inline)
+    }
+
+    /// ``next(until:client:inline:)`` for a task: it suspends instead of holding its thread.
+    func next(until deadline: Double, client request: FastCGIRequest,
+              inline: UpstreamTransfer.InlineConsumer? = nil) async -> UpstreamEvent? {
+        await next(until: watching(request, until: deadline), inline: inline)
+    }
+
+    /// Hooks the client's disconnect signal to this transfer; the deadline to wait until (the
+    /// next client poll while the request is not watched).
+    private func watching(_ request: FastCGIRequest, until deadline: Double) -> Double {
         let watched = request.signalClientGone(to: ObjectIdentifier(self)) {
             { [self] in self.interrupt() }
         }
-        return next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds), inline: inline)
+        return watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds)
     }
 }

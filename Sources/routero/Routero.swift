@@ -60,7 +60,7 @@ struct Routero {
             listener: listener,
             configuration: .init(minSpareThreads: config.server.minSpareThreads,
                                  maxConcurrentRequests: config.server.maxConcurrentRequests),
-            handler: { request in gateway.handle(request) },
+            handler: { request in await gateway.handle(request) },
             overloaded: { request in gateway.overloaded(request) })
         server.start()
         Log.info("worker ready", [

@@ -19,7 +19,7 @@ struct FastCGIServerTests {
 
     func start(_ name: String, configuration: FastCGIServer.Configuration = .init(minSpareThreads: 2, maxConcurrentRequests: 256),
                overloaded: (@Sendable (FastCGIRequest) -> Void)? = nil,
-               _ handler: @escaping @Sendable (FastCGIRequest) -> Void) throws -> (FastCGIServer, String)
+               _ handler: @escaping @Sendable (FastCGIRequest) async -> Void) throws -> (FastCGIServer, String)
     {
         let path = Self.socketPath(name)
         let listener = try FastCGIListener(address: "unix:\(path)")
@@ -180,6 +180,65 @@ struct FastCGIServerTests {
         let many = try threadsDuringBurst("spare-many", spare: 24, burst: 20)
         #expect(many == 24, "\(many) threads")
         #expect(try threadsDuringBurst("spare-few", spare: 2, burst: 20) >= 21)
+    }
+
+    /// A held stream suspends between chunks: hundreds held at once need a few threads (not a
+    /// stack each), and when they end their connection loops end too instead of each keeping a
+    /// thread blocked in accept.
+    @Test func suspendedRequestsHoldNoThreadAndTheirLoopsEnd() throws {
+        let parked = Mutex<[CheckedContinuation<Void, Never>]>([])
+        let (server, path) = try start("suspended", configuration: .init(minSpareThreads: 2, maxConcurrentRequests: 1024)) { req in
+            await withCheckedContinuation { c in parked.withLock { $0.append(c) } }
+            req.respond(status: 200, headers: [], body: Array("ok".utf8))
+        }
+        defer { server.stopAccepting() }
+        let n = 200
+        let clients = (0..<n).compactMap { _ in FastCGITestClient(unixPath: path) }
+        #expect(clients.count == n)
+        for c in clients { c.send(params: [("REQUEST_METHOD", "GET")], body: []) }
+        eventually(seconds: 20) { parked.withLock { $0.count } == n }
+        #expect(parked.withLock { $0.count } == n)
+        let held = server.threadCount
+        #expect(held <= 40, "\(held) threads hold \(n) suspended requests")
+        for c in parked.withLock({ $0 }) { c.resume() }
+        for c in clients { #expect(String(decoding: c.readResponse(), as: UTF8.self).hasSuffix("ok")) }
+        eventually { server.loopCount <= 8 }
+        #expect(server.loopCount <= 8, "\(server.loopCount) connection loops left after the burst")
+        // The pool still serves: a loop in accept takes the next connection.
+        let late = try #require(FastCGITestClient(unixPath: path))
+        late.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        eventually { parked.withLock { $0.count } == n + 1 }
+        parked.withLock { $0.last }?.resume()
+        #expect(String(decoding: late.readResponse(), as: UTF8.self).hasSuffix("ok"))
+    }
+
+    /// nginx keeps up to its `keepalive` connections idle between requests; each waits on the
+    /// process's watcher, not on a thread, and wakes for its next request.
+    @Test func idleKeptConnectionsHoldNoThread() throws {
+        let (server, path) = try start("kept-idle") { req in
+            req.respond(status: 200, headers: [], body: Array("n=\(req.query)".utf8))
+        }
+        defer { server.stopAccepting() }
+        let kept = (0..<100).compactMap { _ in FastCGITestClient(unixPath: path) }
+        #expect(kept.count == 100)
+        for round in 0..<2 {
+            for (i, c) in kept.enumerated() {
+                c.send(params: [("REQUEST_METHOD", "GET"), ("QUERY_STRING", "\(round)-\(i)")], body: [],
+                       keepConnection: true)
+            }
+            for (i, c) in kept.enumerated() {
+                #expect(String(decoding: c.readResponse(), as: UTF8.self).hasSuffix("n=\(round)-\(i)"))
+            }
+            eventually { server.keptIdle == 100 }
+            #expect(server.keptIdle == 100)
+            // Threads alive include those that read the first requests (they exit after 5 s
+            // idle); the ones still busy are the loops in accept.
+            let busy = server.busyThreads
+            #expect(busy <= 10, "\(busy) threads busy with 100 idle kept connections")
+        }
+        for c in kept { c.close() }
+        eventually { server.keptIdle == 0 }
+        #expect(server.keptIdle == 0)
     }
 
     @Test func noticesAClientThatLeaves() throws {

@@ -26,7 +26,7 @@ final class GatewayHarness: Sendable {
         let gateway = self.gateway
         server = FastCGIServer(listener: listener,
                                configuration: .init(minSpareThreads: 2, maxConcurrentRequests: maxConcurrent),
-                               handler: { gateway.handle($0) }, overloaded: { gateway.overloaded($0) })
+                               handler: { await gateway.handle($0) }, overloaded: { gateway.overloaded($0) })
         server.start()
     }
 

@@ -150,10 +150,13 @@ public final class FastCGIRequest: @unchecked Sendable {
     ///
     /// A request younger than ``watchAfterSeconds`` is not registered yet (false): most requests
     /// finish sooner, and registering costs two `epoll_ctl` calls (about 4% of a fast request's
-    /// CPU); a caller that polls at that interval asks again once the request is older.
-    public func signalClientGone(to owner: ObjectIdentifier, _ makeSignal: () -> @Sendable () -> Void) -> Bool {
+    /// CPU); a caller that polls at that interval asks again once the request is older. A caller
+    /// that knows the request will be held (a stream whose head is out) passes `promptly`: its
+    /// first poll would cost more than the registration (a timer, a wake-up, a `poll`).
+    public func signalClientGone(to owner: ObjectIdentifier, promptly: Bool = false,
+                                 _ makeSignal: () -> @Sendable () -> Void) -> Bool {
         if disconnectOwner == owner { return disconnectToken != nil }
-        if disconnectToken == nil, Monotonic.now() - accepted < Self.watchAfterSeconds { return false }
+        if disconnectToken == nil, !promptly, Monotonic.now() - accepted < Self.watchAfterSeconds { return false }
         disconnectOwner = owner
         let signal = makeSignal()
         guard let watcher = DisconnectWatcher.shared else { return false }

@@ -19,13 +19,14 @@ extension UpstreamTransfer {
     /// ``next(until:client:inline:)`` for a task: it suspends instead of holding its thread.
     func next(until deadline: Double, client request: FastCGIRequest,
               inline: UpstreamTransfer.InlineConsumer? = nil) async -> UpstreamEvent? {
-        await next(until: watching(request, until: deadline), inline: inline)
+        // A wait with an inline consumer is a stream relayed while it is held: watch it now.
+        await next(until: watching(request, until: deadline, promptly: inline != nil), inline: inline)
     }
 
     /// Hooks the client's disconnect signal to this transfer; the deadline to wait until (the
     /// next client poll while the request is not watched).
-    private func watching(_ request: FastCGIRequest, until deadline: Double) -> Double {
-        let watched = request.signalClientGone(to: ObjectIdentifier(self)) {
+    private func watching(_ request: FastCGIRequest, until deadline: Double, promptly: Bool = false) -> Double {
+        let watched = request.signalClientGone(to: ObjectIdentifier(self), promptly: promptly) {
             { [self] in self.interrupt() }
         }
         return watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds)

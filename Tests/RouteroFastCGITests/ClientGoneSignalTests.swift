@@ -152,4 +152,29 @@ struct ClientGoneSignalTests {
         let got = answers.withLock { $0 }
         #expect(got == [false, true])
     }
+
+    /// A stream whose head is out will be held: it is watched at once, and its young client's
+    /// leaving is signalled without waiting for the poll interval.
+    @Test func aPromptRegistrationWatchesAYoungRequest() throws {
+        let probe = Probe()
+        let owner = Owner()
+        let (server, path) = try start("prompt") { req in
+            let watched = req.signalClientGone(to: ObjectIdentifier(owner), promptly: true) {
+                { probe.signals.add(1, ordering: .relaxed); probe.woke.signal() }
+            }
+            probe.registered.store(watched, ordering: .relaxed)
+            if probe.woke.wait(seconds: 5) { probe.sawGone.store(req.clientGone, ordering: .relaxed) }
+        }
+        defer { server.stopAccepting() }
+        let client = try #require(FastCGITestClient(unixPath: path))
+        client.send(params: [("REQUEST_METHOD", "GET")], body: [])
+        usleep(50_000)  // well inside watchAfterSeconds
+        let started = Monotonic.now()
+        client.close()
+        eventually { probe.sawGone.load(ordering: .relaxed) }
+        let (watched, gone) = (probe.registered.load(ordering: .relaxed), probe.sawGone.load(ordering: .relaxed))
+        #expect(watched)
+        #expect(gone)
+        #expect(Monotonic.now() - started < FastCGIRequest.watchAfterSeconds, "signalled, not polled")
+    }
 }

@@ -11,10 +11,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// Requests handled at once per worker; one more is answered 503 with `retry-after` at once
     /// (`max_concurrent_requests`).
     public var maxConcurrentRequests: Int = 4096
-    /// Request threads a worker keeps waiting for requests even when idle (`min_spare_threads`).
-    /// A burst of requests beyond them creates threads as it goes, which costs each such request
-    /// a thread's creation and its stack's first-touch page faults; an operator who knows the
-    /// streams a worker holds at peak can keep that many ready instead.
+    /// Threads a worker keeps idle even when quiet, and connection loops it keeps in `accept`
+    /// (`min_spare_threads`). A request holds a thread only while it runs or blocks (a held
+    /// stream between chunks holds none), so a burst of more requests running at once creates
+    /// threads as it goes, each costing its creation and its stack's first-touch page faults.
     public var minSpareThreads: Int = 8
     /// How long SIGTERM waits for in-flight requests (`drain_timeout_seconds`, may be 0).
     public var drainTimeoutSeconds: Double = 30

@@ -55,6 +55,8 @@ public final class UpstreamTransfer: @unchecked Sendable {
         var timedOut = false
         /// Counts suspensions, so a timer that fires late cannot end a later wait.
         var suspensions: UInt64 = 0
+        /// The suspended reader's deadline as of now (see ``next(until:inline:renew:)``).
+        var renew: (@Sendable () -> Double)?
     }
 
     static let highWater = 1 << 20
@@ -152,7 +154,14 @@ public final class UpstreamTransfer: @unchecked Sendable {
     /// ``next(until:inline:)`` for a task: it suspends instead of blocking its thread, so a
     /// held stream waiting for its next chunk holds no thread. Same results, same hand-off rules;
     /// the deadline is kept by ``DeadlineTimer``.
-    public func next(until deadline: Double, inline: InlineConsumer?) async -> UpstreamEvent? {
+    ///
+    /// `renew`, when given, is asked for the deadline as of now when `deadline` comes (on the
+    /// timer thread; it must be quick and must not wait for this transfer): a later answer moves
+    /// the deadline instead of resuming the reader. A held stream's chunks relayed inline move
+    /// its stall and keep-alive clocks while it stays suspended, and without this every held
+    /// stream would be resumed once per keep-alive interval only to find nothing due.
+    public func next(until deadline: Double, inline: InlineConsumer?,
+                     renew: (@Sendable () -> Double)? = nil) async -> UpstreamEvent? {
         defer { if inline != nil { queue.withLock { $0.inline = nil } } }
         while true {
             var resume = false
@@ -178,6 +187,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
                     q.signalled = false
                     q.inline = inline
                     q.continuation = continuation
+                    q.renew = renew
                     q.suspensions &+= 1
                     if deadline.isFinite, let timer = DeadlineTimer.shared {
                         let suspension = q.suspensions
@@ -189,7 +199,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
             }
             // Awake again: signallers must not aim at a continuation that is gone.
             let (timer, timedOut) = queue.withLock { q in
-                defer { q.timer = nil; q.timedOut = false; q.signalled = false; q.waiting = false }
+                defer { q.timer = nil; q.timedOut = false; q.signalled = false; q.waiting = false; q.renew = nil }
                 return (q.timer, q.timedOut)
             }
             if let timer { DeadlineTimer.shared?.cancel(timer) }
@@ -197,8 +207,23 @@ public final class UpstreamTransfer: @unchecked Sendable {
         }
     }
 
-    /// The suspended reader's deadline passed: it is resumed to take a late event or nil.
+    /// The suspended reader's deadline passed: it is resumed to take a late event or nil, unless
+    /// its `renew` names a later deadline, which is then scheduled instead.
     private func timeUp(_ suspension: UInt64) {
+        let renew = queue.withLock { q in q.suspensions == suspension && q.waiting && !q.signalled ? q.renew : nil }
+        if let renew, let timer = DeadlineTimer.shared {
+            // Asked outside the lock: `renew` takes the caller's own lock, which is also held
+            // around the inline consumer.
+            let later = renew()
+            if later > Monotonic.now() {
+                let moved = queue.withLock { q -> Bool in
+                    guard q.suspensions == suspension, q.waiting, !q.signalled, q.continuation != nil else { return false }
+                    q.timer = timer.schedule(at: later) { [self] in timeUp(suspension) }
+                    return true
+                }
+                if moved { return }
+            }
+        }
         let continuation: UnsafeContinuation<Void, Never>? = queue.withLock { q in
             guard q.suspensions == suspension, q.waiting, !q.signalled, let c = q.continuation else { return nil }
             q.signalled = true

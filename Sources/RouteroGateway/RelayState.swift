@@ -58,6 +58,11 @@ final class RelayState: Sendable {
         try shared.withLock { (s: inout Shared) throws(E) -> T in try body(&s.stream) }
     }
 
+    /// When the relay must next look at the stream, from its clocks as they are now (any thread).
+    func nextClock(_ clocks: StreamRelay.Clocks, headCommitted: Bool) -> Double {
+        shared.withLock { clocks.next($0.stream, headCommitted: headCommitted) }
+    }
+
     /// Lets the loop thread relay chunks until ``unpark()``.
     func park() {
         shared.withLock { $0.parked = true }

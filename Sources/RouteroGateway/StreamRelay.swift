@@ -36,6 +36,21 @@ struct StreamRelay {
     /// The largest single event accepted from an upstream (a chunk is normally well under 64 KiB).
     static let maxEventBytes = 16 << 20
 
+    /// When the relay must next look at the stream: the first-token or stall deadline, or the
+    /// next keep-alive (only once the head is out, else a passed keep-alive time would spin the
+    /// loop).
+    struct Clocks: Sendable {
+        let firstContentDeadline: Double
+        let stallSeconds: Double
+        let keepAliveSeconds: Double
+
+        func next(_ s: RelayState.Stream, headCommitted: Bool) -> Double {
+            let contentClock = s.pipe.carriedContent ? s.lastActivity + stallSeconds : firstContentDeadline
+            let keepAliveClock = headCommitted ? s.lastWrite + keepAliveSeconds : .infinity
+            return min(contentClock, keepAliveClock)
+        }
+    }
+
     func run(_ x: inout Exchange) async -> AttemptOutcome {
         if !resuming {
             x.status = 200
@@ -91,18 +106,18 @@ struct StreamRelay {
                   end: "event_too_large")
         }
 
+        let clocks = Clocks(firstContentDeadline: firstContentDeadline, stallSeconds: stallSeconds,
+                            keepAliveSeconds: keepAliveSeconds)
         while true {
-            // Sleep until the nearest clock: the first-token or stall deadline, or the next keep-alive
-            // (only once the head is out, else a passed keep-alive time would spin the loop).
-            let (carried, lastActivity, lastWrite) = state.with { ($0.pipe.carriedContent, $0.lastActivity, $0.lastWrite) }
-            let contentClock = carried ? lastActivity + stallSeconds : firstContentDeadline
-            let keepAliveClock = x.request.headCommitted ? lastWrite + keepAliveSeconds : .infinity
-            // Once the head is out, chunks that arrive while this thread sleeps are relayed by the
-            // loop thread; what it could not finish is taken over here first.
+            // Sleep until the nearest clock. Once the head is out, chunks that arrive meanwhile
+            // are relayed by the loop thread (what it could not finish is taken over here first),
+            // and they move the clocks: the wait asks for them again when its deadline comes.
             let parked = x.request.headCommitted
+            let deadline = state.nextClock(clocks, headCommitted: parked)
             if parked { state.park() }
-            let event = await transfer.next(until: min(contentClock, keepAliveClock), client: x.request,
-                                      inline: parked ? state.inlineConsumer : nil)
+            let renew: (@Sendable () -> Double)? = parked ? { @Sendable [state, clocks] in state.nextClock(clocks, headCommitted: true) } : nil
+            let event = await transfer.next(until: deadline, client: x.request,
+                                            inline: parked ? state.inlineConsumer : nil, renew: renew)
             if parked {
                 let (unwritten, left) = state.unpark()
                 if !send(unwritten, &x) { return clientGone(&x) }

@@ -17,18 +17,27 @@ extension UpstreamTransfer {
     }
 
     /// ``next(until:client:inline:)`` for a task: it suspends instead of holding its thread.
+    /// `renew` moves the deadline while the wait lasts (``UpstreamTransfer/next(until:inline:renew:)``);
+    /// it is dropped while the client is polled, whose deadline must hold.
     func next(until deadline: Double, client request: FastCGIRequest,
-              inline: UpstreamTransfer.InlineConsumer? = nil) async -> UpstreamEvent? {
+              inline: UpstreamTransfer.InlineConsumer? = nil,
+              renew: (@Sendable () -> Double)? = nil) async -> UpstreamEvent? {
         // A wait with an inline consumer is a stream relayed while it is held: watch it now.
-        await next(until: watching(request, until: deadline, promptly: inline != nil), inline: inline)
+        let watched = watch(request, promptly: inline != nil)
+        return await next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds), inline: inline,
+                          renew: watched ? renew : nil)
     }
 
     /// Hooks the client's disconnect signal to this transfer; the deadline to wait until (the
     /// next client poll while the request is not watched).
-    private func watching(_ request: FastCGIRequest, until deadline: Double, promptly: Bool = false) -> Double {
-        let watched = request.signalClientGone(to: ObjectIdentifier(self), promptly: promptly) {
+    private func watching(_ request: FastCGIRequest, until deadline: Double) -> Double {
+        watch(request, promptly: false) ? deadline : min(deadline, Monotonic.now() + clientPollSeconds)
+    }
+
+    /// Whether the front now signals this transfer when the client leaves.
+    private func watch(_ request: FastCGIRequest, promptly: Bool) -> Bool {
+        request.signalClientGone(to: ObjectIdentifier(self), promptly: promptly) {
             { [self] in self.interrupt() }
         }
-        return watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds)
     }
 }

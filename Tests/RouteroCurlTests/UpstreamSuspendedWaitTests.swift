@@ -11,6 +11,7 @@ import Testing
 struct UpstreamSuspendedWaitTests {
     static let server = TinyHTTPServer()
     static let client = UpstreamClient(maxConnections: 64)
+    static let executor = ElasticExecutor(maxThreads: 8, keepIdle: 1, stackBytes: 512 * 1024)
 
     func start(_ path: String) -> UpstreamTransfer {
         Self.client.start(UpstreamHTTPRequest(method: "GET", url: "http://127.0.0.1:\(Self.server.port)\(path)",
@@ -78,6 +79,29 @@ struct UpstreamSuspendedWaitTests {
         #expect(Monotonic.now() - next >= 0.29)
     }
 
+    /// A held stream's clocks move while it stays suspended (chunks relayed inline): when the
+    /// deadline comes, a later renewed one is scheduled instead of resuming the reader.
+    @Test func aRenewedDeadlineMovesTheWaitInsteadOfEndingIt() async {
+        let (blackhole, t) = stalled()
+        defer { blackhole.stop(); t.cancel() }
+        let started = Monotonic.now()
+        let asked = Atomic<Int>(0)
+        #expect(await t.next(until: started + 0.2, inline: nil, renew: {
+            asked.add(1, ordering: .relaxed)
+            return started + 0.6
+        }) == nil)
+        let waited = Monotonic.now() - started
+        let renewals = asked.load(ordering: .relaxed)
+        #expect(waited >= 0.59 && waited < 5, "returned after \(waited) s")
+        #expect(renewals == 2, "asked at 0.2 s (moved) and at 0.6 s (due)")
+        // An interrupt still ends a renewed wait at once.
+        let again = Monotonic.now()
+        #expect(NativeThread.detach { usleep(100_000); t.interrupt() })
+        #expect(await t.next(until: again + 0.05, inline: nil, renew: { again + 60 }) == nil)
+        let second = Monotonic.now() - again
+        #expect(second >= 0.09 && second < 30, "returned after \(second) s")
+    }
+
     @Test func anInterruptBeforeTheWaitIsNotLost() async {
         let (blackhole, t) = stalled()
         defer { blackhole.stop(); t.cancel() }
@@ -92,11 +116,16 @@ struct UpstreamSuspendedWaitTests {
         defer { t.cancel() }
         let received = Mutex<[UInt8]>([])
         let inlineCalls = Atomic<Int>(0)
-        let (wakes, ended) = await read(t, inline: { bytes in
+        let consumer: UpstreamTransfer.InlineConsumer = { bytes in
             inlineCalls.add(1, ordering: .relaxed)
             received.withLock { $0 += bytes }
             return .consumed
-        }, received: received)
+        }
+        // On its own executor, as the relay runs: on the shared cooperative pool, busy with the
+        // other suites, a resumed reader can wait long enough for pieces to queue up meanwhile.
+        let (wakes, ended) = await withTaskExecutorPreference(Self.executor) {
+            await read(t, inline: consumer, received: received)
+        }
         #expect(ended)
         #expect(String(decoding: received.withLock { $0 }, as: UTF8.self) == (0..<10).map { "piece-\($0);" }.joined())
         #expect(inlineCalls.load(ordering: .relaxed) >= 8)

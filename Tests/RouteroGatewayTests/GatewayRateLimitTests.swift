@@ -1,3 +1,4 @@
+import Glibc
 import RouteroCore
 import RouteroTestSupport
 import Testing
@@ -86,11 +87,22 @@ struct GatewayUsageRoutingTests {
               - {model: openai/stub-b, api_base: "UPSTREAM/v1", api_key: os.environ/PROVIDER, id: u-b, rpm: 1000}
         """, upstream: upstream, name: "usage")
 
+    /// Waits for the next wall-clock minute when fewer than `seconds` are left of this one: usage
+    /// counts per minute, and a minute that turns over between the two requests of a pair sends
+    /// the next pair's first request to the same deployment again (CI, 20 requests in 5.6 s
+    /// across 08:02:00, failed so).
+    static func ensureMinuteLeft(_ seconds: Int) {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let left = 60 - Int(ts.tv_sec % 60)
+        if left < seconds { usleep(useconds_t(left) * 1_000_000 + 200_000) }
+    }
+
     @Test func requestsAlternateToTheDeploymentWithMoreHeadroom() {
         let body = #"{"model":"spread","messages":[{"role":"user","content":"hi"}]}"#
+        Self.ensureMinuteLeft(12)
         let answered = (0..<20).map { _ in Self.harness.send("POST", "/v1/chat/completions", body: body).header("x-routero-deployment") }
-        // Weighted shuffle alone lands 10/10 about one time in six; usage ordering always does
-        // (a minute turning over mid-run resets both counters equally).
+        // Weighted shuffle alone lands 10/10 about one time in six; usage ordering always does.
         #expect(answered.filter { $0 == "u-a" }.count == 10 && answered.filter { $0 == "u-b" }.count == 10)
         // After every pair both have served equally: the second of a pair goes to the one with more room.
         for end in stride(from: 2, through: 20, by: 2) {

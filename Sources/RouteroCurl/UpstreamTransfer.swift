@@ -108,28 +108,15 @@ public final class UpstreamTransfer: @unchecked Sendable {
     public func next(until deadline: Double, inline: InlineConsumer?) -> UpstreamEvent? {
         defer { if inline != nil { queue.withLock { $0.inline = nil } } }
         while true {
-            enum Step { case event(UpstreamEvent), interrupted, sleep }
             var resume = false
-            let step: Step = queue.withLock { q in
-                if q.interrupted {
-                    q.interrupted = false
-                    q.waiting = false
-                    return .interrupted
-                }
-                if let e = Self.pop(&q, resume: &resume) {
-                    q.waiting = false
-                    return .event(e)
-                }
+            let taken: UpstreamEvent?? = queue.withLock { q in
+                if let taken = Self.take(&q, resume: &resume) { return taken }
                 q.waiting = true
                 q.inline = inline
-                return .sleep
+                return nil
             }
             if resume { loop.resume(self) }
-            switch step {
-            case .event(let e): return e
-            case .interrupted: return nil
-            case .sleep: break
-            }
+            if let taken { return taken }
             let left = deadline - Monotonic.now()
             let woken: Bool
             if left <= 0 {
@@ -165,18 +152,9 @@ public final class UpstreamTransfer: @unchecked Sendable {
         defer { if inline != nil { queue.withLock { $0.inline = nil } } }
         while true {
             var resume = false
-            let ready: UpstreamEvent?? = queue.withLock { q in
-                if q.interrupted {
-                    q.interrupted = false
-                    q.waiting = false
-                    return .some(nil)
-                }
-                guard let e = Self.pop(&q, resume: &resume) else { return nil }
-                q.waiting = false
-                return .some(e)
-            }
+            let taken = queue.withLock { Self.take(&$0, resume: &resume) }
             if resume { loop.resume(self) }
-            if let ready { return ready }
+            if let taken { return taken }
             if deadline <= Monotonic.now() { return takeLate() }
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let now: Bool = queue.withLock { q in
@@ -239,9 +217,8 @@ public final class UpstreamTransfer: @unchecked Sendable {
     private func takeLate() -> UpstreamEvent? {
         var resume = false
         let late: UpstreamEvent? = queue.withLock { q in
-            q.waiting = false
-            if q.interrupted { q.interrupted = false; return nil }
-            return Self.pop(&q, resume: &resume)
+            defer { q.waiting = false }
+            return Self.take(&q, resume: &resume) ?? nil
         }
         if resume { loop.resume(self) }
         return late
@@ -276,6 +253,19 @@ public final class UpstreamTransfer: @unchecked Sendable {
     /// for a client that left). Safe to call more than once and after the end.
     public func cancel() {
         loop.cancel(self)
+    }
+
+    /// What a reader takes without waiting (under the lock): nil when there is nothing yet,
+    /// `.some(nil)` for an interrupt (consumed), else the next event. Either ends the wait.
+    private static func take(_ q: inout Queue, resume: inout Bool) -> UpstreamEvent?? {
+        if q.interrupted {
+            q.interrupted = false
+            q.waiting = false
+            return .some(nil)
+        }
+        guard let e = pop(&q, resume: &resume) else { return nil }
+        q.waiting = false
+        return .some(e)
     }
 
     private static func pop(_ q: inout Queue, resume: inout Bool) -> UpstreamEvent? {

@@ -13,7 +13,7 @@ extension UpstreamTransfer {
     /// `clientPollSeconds` to poll the client, as before.
     func next(until deadline: Double, client request: FastCGIRequest,
               inline: UpstreamTransfer.InlineConsumer? = nil) -> UpstreamEvent? {
-        next(until: watching(request, until: deadline), inline: inline)
+        next(until: watching(request, until: deadline).deadline, inline: inline)
     }
 
     /// ``next(until:client:inline:)`` for a task: it suspends instead of holding its thread.
@@ -23,21 +23,17 @@ extension UpstreamTransfer {
               inline: UpstreamTransfer.InlineConsumer? = nil,
               renew: (@Sendable () -> Double)? = nil) async -> UpstreamEvent? {
         // A wait with an inline consumer is a stream relayed while it is held: watch it now.
-        let watched = watch(request, promptly: inline != nil)
-        return await next(until: watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds), inline: inline,
-                          renew: watched ? renew : nil)
+        let watch = watching(request, until: deadline, promptly: inline != nil)
+        return await next(until: watch.deadline, inline: inline, renew: watch.watched ? renew : nil)
     }
 
-    /// Hooks the client's disconnect signal to this transfer; the deadline to wait until (the
-    /// next client poll while the request is not watched).
-    private func watching(_ request: FastCGIRequest, until deadline: Double) -> Double {
-        watch(request, promptly: false) ? deadline : min(deadline, Monotonic.now() + clientPollSeconds)
-    }
-
-    /// Whether the front now signals this transfer when the client leaves.
-    private func watch(_ request: FastCGIRequest, promptly: Bool) -> Bool {
-        request.signalClientGone(to: ObjectIdentifier(self), promptly: promptly) {
+    /// Hooks the client's disconnect signal to this transfer; whether the front now watches the
+    /// client, and the deadline to wait until (the next client poll while it does not).
+    private func watching(_ request: FastCGIRequest, until deadline: Double,
+                          promptly: Bool = false) -> (deadline: Double, watched: Bool) {
+        let watched = request.signalClientGone(to: ObjectIdentifier(self), promptly: promptly) {
             { [self] in self.interrupt() }
         }
+        return (watched ? deadline : min(deadline, Monotonic.now() + clientPollSeconds), watched)
     }
 }

@@ -25,8 +25,8 @@ public final class ElasticExecutor: TaskExecutor, @unchecked Sendable {
         var jobs: [UnownedJob] = []
         var head = 0
         var idle: [Sleeper] = []
+        /// Threads alive; those not idle are busy.
         var threads = 0
-        var busy = 0
     }
 
     private let state = Mutex(State())
@@ -49,7 +49,7 @@ public final class ElasticExecutor: TaskExecutor, @unchecked Sendable {
     /// Threads alive.
     public var threadCount: Int { state.withLock { $0.threads } }
     /// Threads running a job now (the rest are idle).
-    public var busyThreads: Int { state.withLock { $0.busy } }
+    public var busyThreads: Int { state.withLock { $0.threads - $0.idle.count } }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
@@ -57,13 +57,11 @@ public final class ElasticExecutor: TaskExecutor, @unchecked Sendable {
         let action: Action = state.withLock { s in
             if let sleeper = s.idle.popLast() {
                 sleeper.job.withLock { $0 = unowned }
-                s.busy += 1
                 return .handed(sleeper)
             }
             s.jobs.append(unowned)
             if s.threads < maxThreads {
                 s.threads += 1
-                s.busy += 1
                 return .spawn
             }
             return .queued
@@ -73,7 +71,7 @@ public final class ElasticExecutor: TaskExecutor, @unchecked Sendable {
         case .spawn:
             if !NativeThread.detach(stackBytes: stackBytes, { [self] in run() }) {
                 // The OS refused a thread: the job stays queued for a thread that finishes.
-                state.withLock { $0.threads -= 1; $0.busy -= 1 }
+                state.withLock { $0.threads -= 1 }
             }
         case .queued: break
         }
@@ -110,7 +108,6 @@ public final class ElasticExecutor: TaskExecutor, @unchecked Sendable {
     private func sleep(_ sleeper: Sleeper) -> UnownedJob? {
         let queued: UnownedJob? = state.withLock { s in
             if let job = Self.pop(&s) { return job }
-            s.busy -= 1
             s.idle.append(sleeper)
             return nil
         }

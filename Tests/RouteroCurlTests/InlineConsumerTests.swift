@@ -7,6 +7,22 @@ import Testing
 
 /// Body bytes that arrive while the reader sleeps go to its inline consumer on the loop thread,
 /// in order with what is queued, and the reader wakes only when the consumer asks.
+/// An inline consumer that takes every offer, keeping the bytes in order and counting the offers.
+final class InlineRecorder: Sendable {
+    let received = Mutex<[UInt8]>([])
+    let calls = Atomic<Int>(0)
+
+    var consumer: UpstreamTransfer.InlineConsumer {
+        { [self] bytes in
+            calls.add(1, ordering: .relaxed)
+            received.withLock { $0 += bytes }
+            return .consumed
+        }
+    }
+
+    var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
+}
+
 @Suite(.serialized)
 struct InlineConsumerTests {
     static let server = TinyHTTPServer()
@@ -22,29 +38,23 @@ struct InlineConsumerTests {
     @Test func piecesReachTheConsumerWhileTheReaderSleepsAndStayInOrder() {
         let t = start(10)
         defer { t.cancel() }
-        let received = Mutex<[UInt8]>([])
-        let inlineCalls = Atomic<Int>(0)
-        let consumer: UpstreamTransfer.InlineConsumer = { bytes in
-            inlineCalls.add(1, ordering: .relaxed)
-            received.withLock { $0 += bytes }
-            return .consumed
-        }
+        let recorder = InlineRecorder()
         var wakes = 0
         var ended = false
         let deadline = Monotonic.now() + 20
-        while !ended, let event = t.next(until: deadline, inline: consumer) {
+        while !ended, let event = t.next(until: deadline, inline: recorder.consumer) {
             wakes += 1
             switch event {
-            case .body(let bytes): received.withLock { $0 += bytes }  // queued while the reader was awake
+            case .body(let bytes): recorder.received.withLock { $0 += bytes }  // queued while the reader was awake
             case .end: ended = true
             case .failed(let failure): Issue.record("transfer failed: \(failure)"); return
             case .head: continue
             }
         }
         #expect(ended)
-        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self) == Self.expected(10))
+        #expect(recorder.text == Self.expected(10))
         // Pieces come 50 ms apart, so nearly all arrive while the reader sleeps.
-        #expect(inlineCalls.load(ordering: .relaxed) >= 8)
+        #expect(recorder.calls.load(ordering: .relaxed) >= 8)
         #expect(wakes <= 4, "the reader woke for the head and the end, not for each piece")
     }
 

@@ -29,13 +29,13 @@ struct UpstreamSuspendedWaitTests {
     /// Reads to the end with suspended waits; returns the body, the number of waits that
     /// returned an event, and whether the end came.
     func read(_ t: UpstreamTransfer, inline: UpstreamTransfer.InlineConsumer? = nil,
-              received: borrowing Mutex<[UInt8]>) async -> (wakes: Int, ended: Bool) {
+              into recorder: InlineRecorder) async -> (wakes: Int, ended: Bool) {
         var wakes = 0
         let deadline = Monotonic.now() + 20
         while let event = await t.next(until: deadline, inline: inline) {
             wakes += 1
             switch event {
-            case .body(let bytes): received.withLock { $0 += bytes }
+            case .body(let bytes): recorder.received.withLock { $0 += bytes }
             case .end: return (wakes, true)
             case .failed(let failure): Issue.record("transfer failed: \(failure)"); return (wakes, false)
             case .head: continue
@@ -45,10 +45,10 @@ struct UpstreamSuspendedWaitTests {
     }
 
     @Test func everyPieceArrivesInOrder() async {
-        let received = Mutex<[UInt8]>([])
-        let (_, ended) = await read(start("/chunks/8"), received: received)
+        let recorder = InlineRecorder()
+        let (_, ended) = await read(start("/chunks/8"), into: recorder)
         #expect(ended)
-        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self) == (0..<8).map { "piece-\($0);" }.joined())
+        #expect(recorder.text == (0..<8).map { "piece-\($0);" }.joined())
     }
 
     @Test func theWaitEndsAtItsDeadline() async {
@@ -114,21 +114,15 @@ struct UpstreamSuspendedWaitTests {
     @Test func piecesGoToTheInlineConsumerWhileTheReaderIsSuspended() async {
         let t = start("/chunks/10")
         defer { t.cancel() }
-        let received = Mutex<[UInt8]>([])
-        let inlineCalls = Atomic<Int>(0)
-        let consumer: UpstreamTransfer.InlineConsumer = { bytes in
-            inlineCalls.add(1, ordering: .relaxed)
-            received.withLock { $0 += bytes }
-            return .consumed
-        }
+        let recorder = InlineRecorder()
         // On its own executor, as the relay runs: on the shared cooperative pool, busy with the
         // other suites, a resumed reader can wait long enough for pieces to queue up meanwhile.
         let (wakes, ended) = await withTaskExecutorPreference(Self.executor) {
-            await read(t, inline: consumer, received: received)
+            await read(t, inline: recorder.consumer, into: recorder)
         }
         #expect(ended)
-        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self) == (0..<10).map { "piece-\($0);" }.joined())
-        #expect(inlineCalls.load(ordering: .relaxed) >= 8)
+        #expect(recorder.text == (0..<10).map { "piece-\($0);" }.joined())
+        #expect(recorder.calls.load(ordering: .relaxed) >= 8)
         #expect(wakes <= 4, "the reader was resumed for the head and the end, not for each piece")
     }
 

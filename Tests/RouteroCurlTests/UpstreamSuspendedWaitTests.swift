@@ -18,6 +18,13 @@ struct UpstreamSuspendedWaitTests {
                                               headers: [], body: []))
     }
 
+    /// Runs a test's body on its own executor, as the relay runs. On the cooperative pool, shared
+    /// with the other suites (some of which block it), a resumed reader could wait seconds for a
+    /// thread: pieces then queued up meanwhile, or a 0.3 s deadline returned after 5 s.
+    func onOwnExecutor(_ body: () async -> Void) async {
+        await withTaskExecutorPreference(Self.executor, operation: body)
+    }
+
     /// A transfer to a server that accepts and never answers.
     func stalled() -> (BlackholeServer, UpstreamTransfer) {
         let blackhole = BlackholeServer()
@@ -45,104 +52,114 @@ struct UpstreamSuspendedWaitTests {
     }
 
     @Test func everyPieceArrivesInOrder() async {
-        let recorder = InlineRecorder()
-        let (_, ended) = await read(start("/chunks/8"), into: recorder)
-        #expect(ended)
-        #expect(recorder.text == (0..<8).map { "piece-\($0);" }.joined())
+        await onOwnExecutor {
+            let recorder = InlineRecorder()
+            let (_, ended) = await read(start("/chunks/8"), into: recorder)
+            #expect(ended)
+            #expect(recorder.text == (0..<8).map { "piece-\($0);" }.joined())
+        }
     }
 
     @Test func theWaitEndsAtItsDeadline() async {
-        let (blackhole, t) = stalled()
-        defer { blackhole.stop(); t.cancel() }
-        let started = Monotonic.now()
-        #expect(await t.next(until: started + 0.3, inline: nil) == nil)
-        let waited = Monotonic.now() - started
-        #expect(waited >= 0.29 && waited < 5, "returned after \(waited) s")
-        // A deadline already passed returns at once.
-        let again = Monotonic.now()
-        #expect(await t.next(until: again - 1, inline: nil) == nil)
-        #expect(Monotonic.now() - again < 0.2)
+        await onOwnExecutor {
+            let (blackhole, t) = stalled()
+            defer { blackhole.stop(); t.cancel() }
+            let started = Monotonic.now()
+            #expect(await t.next(until: started + 0.3, inline: nil) == nil)
+            let waited = Monotonic.now() - started
+            #expect(waited >= 0.29 && waited < 5, "returned after \(waited) s")
+            // A deadline already passed returns at once.
+            let again = Monotonic.now()
+            #expect(await t.next(until: again - 1, inline: nil) == nil)
+            #expect(Monotonic.now() - again < 0.2)
+        }
     }
 
     @Test func anInterruptFromAnotherThreadEndsTheWait() async {
-        let (blackhole, t) = stalled()
-        defer { blackhole.stop(); t.cancel() }
-        let started = Monotonic.now()
-        #expect(NativeThread.detach { usleep(200_000); t.interrupt() })
-        #expect(await t.next(until: started + 60, inline: nil) == nil)
-        let waited = Monotonic.now() - started
-        #expect(waited >= 0.15 && waited < 30, "returned after \(waited) s")
-        // The interrupt is consumed and the cancelled deadline is not left to end a later wait:
-        // this one runs to its own deadline.
-        let next = Monotonic.now()
-        #expect(await t.next(until: next + 0.3, inline: nil) == nil)
-        #expect(Monotonic.now() - next >= 0.29)
+        await onOwnExecutor {
+            let (blackhole, t) = stalled()
+            defer { blackhole.stop(); t.cancel() }
+            let started = Monotonic.now()
+            #expect(NativeThread.detach { usleep(200_000); t.interrupt() })
+            #expect(await t.next(until: started + 60, inline: nil) == nil)
+            let waited = Monotonic.now() - started
+            #expect(waited >= 0.15 && waited < 30, "returned after \(waited) s")
+            // The interrupt is consumed and the cancelled deadline is not left to end a later wait:
+            // this one runs to its own deadline.
+            let next = Monotonic.now()
+            #expect(await t.next(until: next + 0.3, inline: nil) == nil)
+            #expect(Monotonic.now() - next >= 0.29)
+        }
     }
 
     /// A held stream's clocks move while it stays suspended (chunks relayed inline): when the
     /// deadline comes, a later renewed one is scheduled instead of resuming the reader.
     @Test func aRenewedDeadlineMovesTheWaitInsteadOfEndingIt() async {
-        let (blackhole, t) = stalled()
-        defer { blackhole.stop(); t.cancel() }
-        let started = Monotonic.now()
-        let asked = Atomic<Int>(0)
-        #expect(await t.next(until: started + 0.2, inline: nil, renew: {
-            asked.add(1, ordering: .relaxed)
-            return started + 0.6
-        }) == nil)
-        let waited = Monotonic.now() - started
-        let renewals = asked.load(ordering: .relaxed)
-        #expect(waited >= 0.59 && waited < 5, "returned after \(waited) s")
-        #expect(renewals == 2, "asked at 0.2 s (moved) and at 0.6 s (due)")
-        // An interrupt still ends a renewed wait at once.
-        let again = Monotonic.now()
-        #expect(NativeThread.detach { usleep(100_000); t.interrupt() })
-        #expect(await t.next(until: again + 0.05, inline: nil, renew: { again + 60 }) == nil)
-        let second = Monotonic.now() - again
-        #expect(second >= 0.09 && second < 30, "returned after \(second) s")
+        await onOwnExecutor {
+            let (blackhole, t) = stalled()
+            defer { blackhole.stop(); t.cancel() }
+            let started = Monotonic.now()
+            let asked = Atomic<Int>(0)
+            #expect(await t.next(until: started + 0.2, inline: nil, renew: {
+                asked.add(1, ordering: .relaxed)
+                return started + 0.6
+            }) == nil)
+            let waited = Monotonic.now() - started
+            let renewals = asked.load(ordering: .relaxed)
+            #expect(waited >= 0.59 && waited < 5, "returned after \(waited) s")
+            #expect(renewals == 2, "asked at 0.2 s (moved) and at 0.6 s (due)")
+            // An interrupt still ends a renewed wait at once.
+            let again = Monotonic.now()
+            #expect(NativeThread.detach { usleep(100_000); t.interrupt() })
+            #expect(await t.next(until: again + 0.05, inline: nil, renew: { again + 60 }) == nil)
+            let second = Monotonic.now() - again
+            #expect(second >= 0.09 && second < 30, "returned after \(second) s")
+        }
     }
 
     @Test func anInterruptBeforeTheWaitIsNotLost() async {
-        let (blackhole, t) = stalled()
-        defer { blackhole.stop(); t.cancel() }
-        t.interrupt()
-        let started = Monotonic.now()
-        #expect(await t.next(until: started + 60, inline: nil) == nil)
-        #expect(Monotonic.now() - started < 30)
+        await onOwnExecutor {
+            let (blackhole, t) = stalled()
+            defer { blackhole.stop(); t.cancel() }
+            t.interrupt()
+            let started = Monotonic.now()
+            #expect(await t.next(until: started + 60, inline: nil) == nil)
+            #expect(Monotonic.now() - started < 30)
+        }
     }
 
     @Test func piecesGoToTheInlineConsumerWhileTheReaderIsSuspended() async {
-        let t = start("/chunks/10")
-        defer { t.cancel() }
-        let recorder = InlineRecorder()
-        // On its own executor, as the relay runs: on the shared cooperative pool, busy with the
-        // other suites, a resumed reader can wait long enough for pieces to queue up meanwhile.
-        let (wakes, ended) = await withTaskExecutorPreference(Self.executor) {
-            await read(t, inline: recorder.consumer, into: recorder)
+        await onOwnExecutor {
+            let t = start("/chunks/10")
+            defer { t.cancel() }
+            let recorder = InlineRecorder()
+            let (wakes, ended) = await read(t, inline: recorder.consumer, into: recorder)
+            #expect(ended)
+            #expect(recorder.text == (0..<10).map { "piece-\($0);" }.joined())
+            #expect(recorder.calls.load(ordering: .relaxed) >= 8)
+            #expect(wakes <= 4, "the reader was resumed for the head and the end, not for each piece")
         }
-        #expect(ended)
-        #expect(recorder.text == (0..<10).map { "piece-\($0);" }.joined())
-        #expect(recorder.calls.load(ordering: .relaxed) >= 8)
-        #expect(wakes <= 4, "the reader was resumed for the head and the end, not for each piece")
     }
 
     @Test func blockingAndSuspendedWaitsTakeTurnsOnOneTransfer() async {
-        // The non-streaming path blocks and the streaming one suspends; one transfer may see
-        // both (a head waited for suspended, a body collected blocking).
-        let t = start("/chunks/6")
-        defer { t.cancel() }
-        var body: [UInt8] = []
-        var ended = false
-        var turn = 0
-        let deadline = Monotonic.now() + 20
-        while !ended {
-            turn += 1
-            let event = turn % 2 == 0 ? t.next(until: deadline) : await t.next(until: deadline, inline: nil)
-            guard let event else { break }
-            if case .body(let bytes) = event { body += bytes }
-            if case .end = event { ended = true }
+        await onOwnExecutor {
+            // The non-streaming path blocks and the streaming one suspends; one transfer may see
+            // both (a head waited for suspended, a body collected blocking).
+            let t = start("/chunks/6")
+            defer { t.cancel() }
+            var body: [UInt8] = []
+            var ended = false
+            var turn = 0
+            let deadline = Monotonic.now() + 20
+            while !ended {
+                turn += 1
+                let event = turn % 2 == 0 ? t.next(until: deadline) : await t.next(until: deadline, inline: nil)
+                guard let event else { break }
+                if case .body(let bytes) = event { body += bytes }
+                if case .end = event { ended = true }
+            }
+            #expect(ended)
+            #expect(String(decoding: body, as: UTF8.self) == (0..<6).map { "piece-\($0);" }.joined())
         }
-        #expect(ended)
-        #expect(String(decoding: body, as: UTF8.self) == (0..<6).map { "piece-\($0);" }.joined())
     }
 }

@@ -72,7 +72,7 @@ struct ElasticExecutorTests {
         #expect(executor.threadCount == 3)
     }
 
-    @Test func suspendedTasksHoldNoThread() async {
+    @Test func suspendedTasksHoldNoThread() {
         let executor = ElasticExecutor(maxThreads: 512, keepIdle: 0, stackBytes: 256 * 1024)
         let parked = Parked()
         let n = 200

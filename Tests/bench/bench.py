@@ -19,10 +19,16 @@ Everything shares one machine, so read the RATIOS, not the absolute numbers.
      interleaved: CPU per stream of the whole process tree (nginx master+workers; nginx + workers +
      Redis), chunk gap p50/p99/max, TTFT p50/max, streams completed exactly, peak RSS of the tree.
   5. 2,000 concurrent idle streams held by ONE worker: its RSS and thread count.
+  6. The floor of the shape (floor_worker.c, compiled here): the cheapest worker nginx -> FastCGI ->
+     worker -> libcurl allows, run by deploy/run behind the gateway's own nginx config. In the
+     overhead section at c=32 it answers without an upstream call ("answer") and relays the instant
+     mock ("relay"); in the held section it relays the held mock. What Routero costs above it is
+     Routero's own work; what the floor costs above nginx proxy_pass is the shape's.
 About 6 minutes in total with the default sections. Env: BENCH_SECONDS (wrk duration per run,
 default 5), BENCH_STREAMS (idle streams, default 2000), BENCH_HELD (held-stream counts, default
 "500,2000"; "500,2000,10000" adds the 10,000-stream run, about 1 more minute and ~25,000 fds),
-BENCH_SECTIONS (comma list of overhead,translation,ttfb,held,idle; default all).
+BENCH_SECTIONS (comma list of overhead,translation,ttfb,held,idle,floor; default all; floor adds the
+floor worker's rows to the overhead and held sections).
 """
 from __future__ import annotations
 
@@ -48,7 +54,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "2000"))
 HELD = [int(k) for k in os.environ.get("BENCH_HELD", "500,2000").split(",") if k.strip()]
 HELD_CHUNKS = 30
-SECTIONS = set(os.environ.get("BENCH_SECTIONS", "overhead,translation,ttfb,held,idle").split(","))
+SECTIONS = set(os.environ.get("BENCH_SECTIONS", "overhead,translation,ttfb,held,idle,floor").split(","))
 FIXED = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "bench",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello from the instant mock."},
@@ -170,6 +176,30 @@ def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, s
            location / {{ proxy_pass http://instant; proxy_http_version 1.1;
                         proxy_set_header Connection ""; proxy_buffering off; }} }}""")
     return mock, proxy, mock_port, proxy_port
+
+
+def build_floor_worker(work: Path) -> Path | None:
+    """floor_worker.c compiled against the libfcgi and libcurl the gateway links (deploy/setup
+    installs their headers); None, with a note, where no C compiler is found."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        log("floor: no C compiler, the floor rows are skipped")
+        return None
+    binary = work / "floor_worker"
+    subprocess.run([cc, "-O2", "-Wall", "-o", str(binary), str(HERE / "floor_worker.c"), "-lfcgi", "-lcurl", "-lpthread"],
+                   check=True)
+    return binary
+
+
+def floor_stack(binary: Path, cfg: Path, state: Path, upstream: str, threads: int, redis: str) -> Stack:
+    """Two floor workers behind nginx, started by deploy/run exactly like the gateway's workers."""
+    return Stack(cfg, state, workers=2, binary=binary, tls=False, redis=redis,
+                 env={"FLOOR_UPSTREAM": upstream, "FLOOR_THREADS": str(threads), "ROUTERO_RUN_SKIP_CHECK": "1"})
+
+
+def stack_groups(s: Stack, workers_name: str) -> dict:
+    """The stack's front nginx (master + workers) and its workers, for CPU accounting."""
+    return {"front nginx": family(int((s.state / "nginx.pid").read_text())), workers_name: list(s.worker_pids().values())}
 
 
 def wrk(url: str, conns: int, script: Path) -> dict:
@@ -363,6 +393,8 @@ def main() -> None:
     os.chmod(work, 0o755)
     started = time.time()
     instant = proxy = mock = stack = idle_stack = held_mock = None
+    floors: list[Stack] = []
+    floor_bin = None
     rows = {}
     translated = {}
     held = {}
@@ -399,16 +431,30 @@ def main() -> None:
             "mock nginx": family(instant.pid),
             "proxy nginx": family(proxy.pid),
         }
+        if "floor" in SECTIONS and SECTIONS & {"overhead", "held"}:
+            floor_bin = build_floor_worker(work)
         if "overhead" in SECTIONS:
+            variants = [("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions", groups),
+                        ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions", groups)]
+            floor_rows = []
+            if floor_bin:
+                log("starting the floor workers (answer, relay)")
+                answer = floor_stack(floor_bin, cfg, work / "floor-answer", "", 64, stack.redis_url)
+                floors.append(answer)
+                relay = floor_stack(floor_bin, cfg, work / "floor-relay", f"http://127.0.0.1:{mock_port}", 64, stack.redis_url)
+                floors.append(relay)
+                floor_rows = [("c floor: answer", f"{answer.base_url}/v1/chat/completions", stack_groups(answer, "floor workers")),
+                              ("d floor: relay", f"{relay.base_url}/v1/chat/completions", stack_groups(relay, "floor workers"))]
             for conns in (1, 32, 64):
-                for name, url in (("a nginx->mock", f"http://127.0.0.1:{proxy_port}/v1/chat/completions"),
-                                  ("b nginx->routero->mock", f"{stack.base_url}/v1/chat/completions")):
+                for name, url, measured in variants + (floor_rows if conns == 32 else []):
                     log(f"wrk -c{conns} {name}")
-                    before = {g: cpu_seconds(p) for g, p in groups.items()}
+                    before = {g: cpu_seconds(p) for g, p in measured.items()}
                     rows[(name, conns)] = wrk(url, conns, script)
-                    spent = {g: cpu_seconds(p) - before[g] for g, p in groups.items()}
+                    spent = {g: cpu_seconds(p) - before[g] for g, p in measured.items()}
                     requests = rows[(name, conns)]["rps"] * SECONDS
                     rows[(name, conns)]["cpu_us"] = {g: 1e6 * v / requests for g, v in spent.items() if v > 0}
+            while floors:
+                floors.pop().stop()
         worker_mem = {pid: proc_status(pid) for pid in stack.worker_pids().values()}
 
         if "translation" in SECTIONS:
@@ -451,11 +497,22 @@ def main() -> None:
                             {"nginx": lambda: family(stack_nginx), "workers": lambda: list(stack.worker_pids().values()),
                              "redis": lambda: [redis_pid]}),
             }
+            if floor_bin:
+                log("starting the floor workers (held)")
+                held_floor = floor_stack(floor_bin, cfg, work / "floor-held", f"http://127.0.0.1:{held_mock.port}",
+                                         max(HELD) // 2 + 200, stack.redis_url)
+                floors.append(held_floor)
+                floor_nginx = int((held_floor.state / "nginx.pid").read_text())
+                trees["floor"] = (held_floor.port, "/v1/chat/completions", "none",
+                                  {"nginx": lambda: family(floor_nginx),
+                                   "workers": lambda: list(held_floor.worker_pids().values())})
             for k in HELD:
                 for name, (port, path, auth, parts) in trees.items():
                     log(f"held streams: {k} via {name} (~{HELD_CHUNKS + 10} s)")
                     held[(k, name)] = held_run(port, path, auth, k, parts, work / "held.json")
                     time.sleep(2)  # let closed connections settle before the next run
+        while floors:
+            floors.pop().stop()
         stack.stop()
         stack = None
 
@@ -474,7 +531,7 @@ def main() -> None:
             time.sleep(2)
             idle = (ok, ramp, before, holding, proc_status(wpid))
     finally:
-        for s in (stack, idle_stack):
+        for s in (*floors, stack, idle_stack):
             if s is not None:
                 try:
                     s.stop()
@@ -512,6 +569,15 @@ def main() -> None:
             pb = b.get("front nginx", 0) + b.get("routero workers", 0)
             print(f"  non-streaming CPU us/request at c={conns}: nginx proxy_pass {pa:.0f}, routero (front nginx + workers) "
                   f"{pb:.0f}  ({pb / pa if pa > 0 else float('nan'):.1f}x)")
+        floor_answer, floor_relay = rows.get(("c floor: answer", 32)), rows.get(("d floor: relay", 32))
+        if floor_answer and floor_relay:
+            pa = rows[("a nginx->mock", 32)]["cpu_us"].get("proxy nginx", 0)
+            b32 = rows[("b nginx->routero->mock", 32)]["cpu_us"]
+            pb = b32.get("front nginx", 0) + b32.get("routero workers", 0)
+            fa, fr = (sum(r["cpu_us"].values()) for r in (floor_answer, floor_relay))
+            print(f"  the shape's floor at c=32 (front nginx + floor workers, us/request): no upstream call {fa:.0f} "
+                  f"({fa / pa if pa > 0 else float('nan'):.1f}x nginx proxy_pass), relaying the mock {fr:.0f} "
+                  f"({fr / pa if pa > 0 else float('nan'):.1f}x); routero {pb:.0f} is {pb / fr if fr > 0 else float('nan'):.1f}x the floor")
         a1, b1 = rows[("a nginx->mock", 1)], rows[("b nginx->routero->mock", 1)]
         print(f"added p50 latency at c=1: {b1['p50'] - a1['p50']:.3f} ms")
         print("worker RSS after load: " + ", ".join(f"pid {p}: {m['rss_mb']:.1f} MB / {m['threads']} threads"
@@ -558,6 +624,10 @@ def main() -> None:
             a, b = held.get((k, "nginx proxy_pass")), held.get((k, "routero"))
             if a and b and a["cpu_ms_per_stream"] > 0:
                 print(f"  {k} streams: routero/nginx CPU per stream {b['cpu_ms_per_stream'] / a['cpu_ms_per_stream']:.1f}x")
+            f = held.get((k, "floor"))
+            if a and b and f and a["cpu_ms_per_stream"] > 0 and f["cpu_ms_per_stream"] > 0:
+                print(f"  {k} streams: floor/nginx {f['cpu_ms_per_stream'] / a['cpu_ms_per_stream']:.1f}x, "
+                      f"routero/floor {b['cpu_ms_per_stream'] / f['cpu_ms_per_stream']:.2f}x")
     if idle is not None:
         ok, ramp, before, holding, after = idle
         print()

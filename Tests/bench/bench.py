@@ -181,7 +181,7 @@ def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, s
 def build_floor_worker(work: Path) -> Path | None:
     """floor_worker.c compiled against the libfcgi and libcurl the gateway links (deploy/setup
     installs their headers); None, with a note, where no C compiler is found."""
-    cc = shutil.which("cc") or shutil.which("gcc")
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
         log("floor: no C compiler, the floor rows are skipped")
         return None

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests/bench/bench.sh -- Routero micro-benchmark (prints a table; NOT a test, asserts nothing).
-# Needs: deploy/setup (nginx, redis-server, wrk) and a release build. ~2 minutes.
+# Needs: deploy/setup (nginx, redis-server, wrk, a C compiler for the floor worker) and a release
+# build. About 5 minutes.
 # Env: BENCH_SECONDS=5 (wrk duration per row), BENCH_STREAMS=2000, ROUTERO_BINARY=path.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -180,14 +180,17 @@ def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, s
 
 def build_floor_worker(work: Path) -> Path | None:
     """floor_worker.c compiled against the libfcgi and libcurl the gateway links (deploy/setup
-    installs their headers); None, with a note, where no C compiler is found."""
+    installs their headers); None, with a note, where no C compiler is found or it fails."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
         log("floor: no C compiler, the floor rows are skipped")
         return None
     binary = work / "floor_worker"
-    subprocess.run([cc, "-O2", "-Wall", "-o", str(binary), str(HERE / "floor_worker.c"), "-lfcgi", "-lcurl", "-lpthread"],
-                   check=True)
+    built = subprocess.run([cc, "-O2", "-Wall", "-o", str(binary), str(HERE / "floor_worker.c"), "-lfcgi", "-lcurl",
+                            "-lpthread"], capture_output=True, text=True)
+    if built.returncode != 0:
+        log(f"floor: {cc} could not build floor_worker.c, the floor rows are skipped:\n{built.stderr.strip()}")
+        return None
     return binary
 
 

@@ -198,8 +198,11 @@ struct FastCGIServerTests {
         for c in clients { c.send(params: [("REQUEST_METHOD", "GET")], body: []) }
         eventually(seconds: 20) { parked.withLock { $0.count } == n }
         #expect(parked.withLock { $0.count } == n)
+        // A thread per request would be 200 or more. Below that, the count depends on the machine:
+        // the pool adds a thread for every job that arrives while all are busy, and on a loaded
+        // CI machine a busy thread is often only preempted (59 were seen once, 10-30 usually).
         let held = server.threadCount
-        #expect(held <= 40, "\(held) threads hold \(n) suspended requests")
+        #expect(held <= 100, "\(held) threads hold \(n) suspended requests")
         for c in parked.withLock({ $0 }) { c.resume() }
         for c in clients { #expect(String(decoding: c.readResponse(), as: UTF8.self).hasSuffix("ok")) }
         eventually { server.loopCount <= 8 }

@@ -28,6 +28,9 @@ protocol StreamPipe: Sendable {
     /// Whether answer content (not just the stream's opening) has gone to the client: from then on
     /// upstream silence counts as a stall.
     var carriedContent: Bool { get }
+    /// Whether the answer's end (OpenAI's `[DONE]`, Anthropic's `message_stop`, ...) has been
+    /// relayed: a client that leaves after it has the whole answer.
+    var answerComplete: Bool { get }
     /// The encoder that wrote the client's stream, in the state the client saw, for a continuation
     /// leg to carry on with (nil for passthrough: the continuation primes a new one).
     var clientEncoder: (any ChatStreamEncoder)? { get }
@@ -94,6 +97,7 @@ struct PassthroughPipe: StreamPipe {
     func keepAlive() -> [UInt8] { keepAliveBytes }
     var bufferedBytes: Int { stream.bufferedBytes }
     var clientEncoder: (any ChatStreamEncoder)? { nil }
+    var answerComplete: Bool { stream.complete }
 
     var transcript: StreamTranscript? {
         guard sentAll else { return nil }
@@ -139,6 +143,7 @@ struct TranslatingPipe: StreamPipe {
     private(set) var record: StreamTranscript
     private var splice: ContinuationSplice?
     private var terminated = false
+    private(set) var answerComplete = false
 
     init(decoder: any ChatStreamDecoder, encoder: any ChatStreamEncoder,
          continuing record: StreamTranscript = StreamTranscript(), splice: ContinuationSplice? = nil) {
@@ -186,6 +191,7 @@ struct TranslatingPipe: StreamPipe {
             case .end:
                 out.bytes += encoder.encode(.end)
                 terminated = true
+                answerComplete = true
             default:
                 out.bytes += encoder.encode(event)
             }

@@ -79,6 +79,16 @@ struct StreamRelay {
             return .clientGone
         }
 
+        /// The whole answer reached the client; what it received is reported (and cached).
+        func delivered(_ x: inout Exchange) -> AttemptOutcome {
+            note(&x, writes(), "done")
+            // The transcript decodes the whole stream again: only for a consumer of it.
+            guard onComplete != nil || recordUsage else { return .delivered(response: nil, usage: nil) }
+            let transcript = state.with { $0.pipe.transcript }
+            onComplete?(&x, transcript)
+            return .delivered(response: nil, usage: recordUsage ? transcript?.usage : nil)
+        }
+
         /// A fault: a failed attempt while the client has nothing from this leg, else an
         /// interruption for the executor to continue or end.
         func fault(_ x: inout Exchange, _ error: GatewayError, end: String) -> AttemptOutcome {
@@ -132,7 +142,16 @@ struct StreamRelay {
             guard let event else {
                 let now = Monotonic.now()
                 let (carried, lastActivity, lastWrite) = state.with { ($0.pipe.carriedContent, $0.lastActivity, $0.lastWrite) }
-                if x.request.clientGone { return clientGone(&x) }
+                if x.request.clientGone {
+                    // A client that closes as soon as it has read the answer's end (the SDKs do)
+                    // can be seen leaving before the upstream's own end arrives: every write
+                    // succeeded, so the answer was delivered, not abandoned.
+                    if state.with({ $0.pipe.answerComplete }) {
+                        transfer.cancel()
+                        return delivered(&x)
+                    }
+                    return clientGone(&x)
+                }
                 if !carried, now > firstContentDeadline {
                     return fault(&x, .upstreamTimeout(provider: provider), end: "first_token_timeout")
                 }
@@ -175,12 +194,7 @@ struct StreamRelay {
                     return fault(&x, upstreamFault("upstream_stream_incomplete", "the upstream stream ended before the response was complete"),
                                  end: "truncated")
                 }
-                note(&x, writes(), "done")
-                // The transcript decodes the whole stream again: only for a consumer of it.
-                guard onComplete != nil || recordUsage else { return .delivered(response: nil, usage: nil) }
-                let transcript = state.with { $0.pipe.transcript }
-                onComplete?(&x, transcript)
-                return .delivered(response: nil, usage: recordUsage ? transcript?.usage : nil)
+                return delivered(&x)
             case .failed(let failure):
                 return fault(&x, upstreamFault("upstream_stream_interrupted", "the upstream stream broke off (\(failure.kind.rawValue))"),
                              end: "interrupted")

@@ -24,6 +24,14 @@ struct RedisClusterTests {
         return nil
     }
 
+    /// The fixture's own guard: a node whose port was taken before redis bound it is reported
+    /// at once (so the cluster retries on fresh ports) instead of never joining.
+    @Test func aServerWhosePortIsTakenIsReported() throws {
+        let first = try #require(RedisServerProcess())
+        defer { first.stop() }
+        #expect(RedisServerProcess(port: first.port) == nil)
+    }
+
     @Test func slotsAgreeWithTheServer() throws {
         let cluster = try #require(RedisClusterProcess())
         defer { cluster.stop() }

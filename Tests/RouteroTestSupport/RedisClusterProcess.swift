@@ -12,23 +12,40 @@ public final class RedisClusterProcess {
     private let directory: String
     private var busPorts: [Int] = []
 
+    /// Up to three tries, each on fresh ports: on a loaded machine a port picked free can be
+    /// taken before redis binds it, and then that node never joins.
     public init?() {
         var template = Array("/tmp/routero-cluster-XXXXXX".utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
         directory = String(cString: dir)
         for _ in 0..<3 {
+            if assemble() { return }
+            stopNodes()
+        }
+        stop()
+        return nil
+    }
+
+    private func assemble() -> Bool {
+        for _ in 0..<3 {
             let bus = RedisServerProcess.freePort()
             busPorts.append(bus)
-            guard let node = RedisServerProcess(extraArguments: arguments(bus: bus)) else { return nil }
+            guard let node = RedisServerProcess(extraArguments: arguments(bus: bus)) else { return false }
             nodes.append(node)
         }
         for (node, range) in zip(nodes, Self.ranges) {
             _ = Self.send(node.port, ["CLUSTER", "ADDSLOTSRANGE", String(range.lowerBound), String(range.upperBound)])
         }
+        meet()
+        return waitUntilConsistent()
+    }
+
+    /// Introduces every node to node 0. Repeated while waiting: a MEET is fire-and-forget, and
+    /// one lost handshake would otherwise leave a node out for good.
+    private func meet() {
         for index in 1..<nodes.count {
             _ = Self.send(nodes[0].port, ["CLUSTER", "MEET", "127.0.0.1", String(nodes[index].port), String(busPorts[index])])
         }
-        guard waitUntilConsistent() else { stop(); return nil }
     }
 
     deinit { stop() }
@@ -72,9 +89,15 @@ public final class RedisClusterProcess {
     public static func node(forSlot slot: Int) -> Int { ranges.firstIndex { $0.contains(slot) }! }
 
     public func stop() {
+        stopNodes()
+        rmdir(directory)
+    }
+
+    private func stopNodes() {
         nodes.forEach { $0.stop() }
         for bus in busPorts { unlink("\(directory)/nodes-\(bus).conf") }
-        rmdir(directory)
+        nodes = []
+        busPorts = []
     }
 
     private func arguments(bus: Int) -> [String] {
@@ -87,6 +110,7 @@ public final class RedisClusterProcess {
     /// Every node reports `cluster_state:ok` and knows three masters.
     private func waitUntilConsistent(timeout: Double = 15) -> Bool {
         let deadline = Monotonic.now() + timeout
+        var nextMeet = Monotonic.now() + 2
         while Monotonic.now() < deadline {
             let ok = nodes.allSatisfy { node in
                 let info = Self.send(node.port, ["CLUSTER", "INFO"]) ?? ""
@@ -95,6 +119,7 @@ public final class RedisClusterProcess {
             }
             if ok { return true }
             usleep(50_000)
+            if Monotonic.now() > nextMeet { meet(); nextMeet = Monotonic.now() + 2 }
         }
         return false
     }
@@ -107,6 +132,7 @@ public final class RedisClusterProcess {
         defer { close(fd) }
         var tv = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))  // bounds connect too
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")

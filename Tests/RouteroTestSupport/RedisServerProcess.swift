@@ -23,7 +23,22 @@ public final class RedisServerProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         if posix_spawn(&pid, exe, nil, nil, &argv, environ) != 0 { return nil }
-        for _ in 0..<100 where !Self.accepts(port) { usleep(20_000) }
+        // A port taken between freePort() and the spawn makes redis exit at once, and whatever
+        // holds the port may well answer: only a reply naming this process counts as ready.
+        var ready = false
+        for _ in 0..<100 where alive {
+            ready = RedisClusterProcess.send(port, ["INFO", "server"])?.contains("process_id:\(pid)\r\n") == true
+            if ready { break }
+            usleep(20_000)
+        }
+        guard ready else { stop(); return nil }
+    }
+
+    /// The process has not exited (reaps it if it has).
+    private var alive: Bool {
+        var status: Int32 = 0
+        guard pid > 0, waitpid(pid, &status, WNOHANG) == 0 else { pid = 0; return false }
+        return true
     }
 
     deinit { stop() }
@@ -44,17 +59,5 @@ public final class RedisServerProcess {
         let (fd, port) = LoopbackSocket.bound(listening: nil)
         close(fd)
         return port
-    }
-
-    public static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 }

@@ -56,6 +56,24 @@ struct ElasticExecutorTests {
         #expect(executor.busyThreads == 0)
     }
 
+    /// Threads are added one at a time: a burst of jobs arriving while every thread is busy does
+    /// not reserve a thread per job at once (most of them would find the busy threads done), yet
+    /// jobs that really block still end up with a thread each.
+    @Test func aBurstAddsThreadsOneAtATime() {
+        let executor = ElasticExecutor(maxThreads: 256, keepIdle: 0, stackBytes: 256 * 1024)
+        let gate = Gate()
+        blockingTasks(50, on: executor, gate: gate)
+        // Adding a thread per arriving job counted all 50 before the loop above returned.
+        let rightAfter = executor.threadCount
+        #expect(rightAfter < 25, "\(rightAfter) threads reserved while the burst arrived")
+        eventually { gate.inside.load(ordering: .relaxed) == 50 }
+        #expect(gate.inside.load(ordering: .relaxed) == 50, "every blocked job got a thread")
+        #expect(executor.threadCount == 50)
+        gate.open.store(true, ordering: .relaxed)
+        eventually { gate.finished.load(ordering: .relaxed) == 50 }
+        #expect(gate.finished.load(ordering: .relaxed) == 50)
+    }
+
     @Test func pastMaxThreadsJobsWaitForAThread() {
         let executor = ElasticExecutor(maxThreads: 3, keepIdle: 3, stackBytes: 256 * 1024)
         let gate = Gate()

@@ -19,6 +19,7 @@ from helpers import MockUpstream, Stack, free_port, worker_binary
 MAIN_MODELS = {
     "mock-echo": {},
     "mock-tool": {},                       # the streamed tool-call cache test
+    "mock-linger-1500": {},                # a client that leaves at [DONE] before the upstream ends
     "mock-429": {},
     "mock-500": {},
     "mock-503": {},

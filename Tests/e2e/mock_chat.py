@@ -460,6 +460,8 @@ class OpenAIChat:
             for payload, before in events():
                 if not await s.pause(before) or payload is None or not await s.send(f"data: {payload}\n\n"):
                     return False
+            if b.linger_ms and not await s.pause(b.linger_ms / 1000):
+                return False
             return "cut" if b.cut is not None else True
 
         return await self.ex.stream(produce, headers=[("x-request-id", "req_" + uuid.uuid4().hex[:16])],

@@ -309,6 +309,7 @@ class Behaviour:
     garbage: int | None = None  # mock-garbage-<n>: n content deltas, then a chunk that is not JSON
     ttft_ms: int = 0            # mock-ttft-<ms>: the role chunk at once, the first content after <ms>
     nodone: bool = False        # mock-nodone: finish and usage chunks, but no [DONE]
+    linger_ms: int = 0          # mock-linger-<ms>: [DONE], then the response stays open <ms> before it ends
     echoprefix: bool = False    # mock-echoprefix: told to continue a cut answer, it starts over instead
     noprefill: bool = False     # mock-noprefill (Anthropic): a final assistant message is a 400
     ctx: bool = False           # mock-ctx: 400 context_length_exceeded, as api.openai.com words it
@@ -352,7 +353,7 @@ def behaviour(model: str | None) -> Behaviour:
                 b.filter, b.filter_out, i = False, True, i + 1
         elif t in FAULT_CODES and i == 1:
             b.fault = int(t)
-        elif t in ("cut", "slow", "stall", "garbage", "ttft") and nxt.isdigit():
+        elif t in ("cut", "slow", "stall", "garbage", "ttft", "linger") and nxt.isdigit():
             if t == "cut":
                 b.cut = int(nxt)
             elif t == "stall":
@@ -361,6 +362,8 @@ def behaviour(model: str | None) -> Behaviour:
                 b.garbage = int(nxt)
             elif t == "ttft":
                 b.ttft_ms = int(nxt)
+            elif t == "linger":
+                b.linger_ms = int(nxt)
             else:
                 b.slow_ms = int(nxt)
             i += 1

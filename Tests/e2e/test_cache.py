@@ -126,6 +126,21 @@ def test_a_streamed_tool_call_replays_intact(client, mock):
     assert len(mock.calls_with(text)) == 1
 
 
+def test_a_client_that_leaves_at_done_still_fills_the_cache(client, mock):
+    """The SDK closes the connection as soon as it reads [DONE]. Here the upstream keeps its
+    response open 1.5 s after [DONE], so the gateway always sees the client leave before the
+    upstream's end: the answer was delivered whole and is cached, not logged as abandoned."""
+    text = unique("leaves at done")
+    t0 = time.monotonic()
+    _, first = _stream(client, text, model="mock-linger-1500")
+    assert time.monotonic() - t0 < 1.2, "the SDK read to [DONE] and left without waiting for the end"
+    time.sleep(0.5)
+    h2, second = _stream(client, text, model="mock-linger-1500")
+    assert h2.get("x-routero-cache") == "hit"
+    assert _content(second)["text"] == _content(first)["text"] and _content(first)["text"]
+    assert len(mock.calls_with(text)) == 1
+
+
 def test_per_request_controls(client, mock):
     """LiteLLM's cache field: no-store keeps an answer out; ttl and namespace partition and expire;
     s-maxage refuses entries older than asked."""

@@ -48,7 +48,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "Tests/e2e"))
-from helpers import MASTER_KEY, MOCK_KEY, MockUpstream, Stack, free_port  # noqa: E402
+from helpers import MASTER_KEY, MOCK_KEY, MockUpstream, Stack, free_port, worker_binary  # noqa: E402
+sys.path.insert(0, str(HERE))
+import async_frames  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "2000"))
@@ -631,6 +633,12 @@ def main() -> None:
             if a and b and f and a["cpu_ms_per_stream"] > 0 and f["cpu_ms_per_stream"] > 0:
                 print(f"  {k} streams: floor/nginx {f['cpu_ms_per_stream'] / a['cpu_ms_per_stream']:.1f}x, "
                       f"routero/floor {b['cpu_ms_per_stream'] / f['cpu_ms_per_stream']:.2f}x")
+        try:
+            frames = async_frames.frame_sizes(str(worker_binary()))[:3]
+            print("  largest async frames (heap per call, held by every open stream): "
+                  + ", ".join(f"{size:,} B" for size, _ in frames) + " (Tests/bench/async_frames.py names them)")
+        except (OSError, subprocess.CalledProcessError) as error:
+            log(f"async frame sizes skipped: {error}")
     if idle is not None:
         ok, ramp, before, holding, after = idle
         print()

@@ -125,12 +125,27 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def start_nginx(work: Path, port: int, servers: str) -> subprocess.Popen:
-    """An nginx (one worker process) with `servers` inside its http block, ready on `port`."""
+def nginx_processes() -> int:
+    """worker_processes for the nginx under test (the proxy_pass floor and Routero's front): one,
+    unless the open-file hard limit, which a container without CAP_SYS_RESOURCE cannot raise, is
+    below the two descriptors per held stream that one process needs; then enough to share them."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    need = 2 * max(HELD, default=0) + 1000
+    if hard == resource.RLIM_INFINITY or need <= hard:
+        return 1
+    return min(os.cpu_count() or 1, -(-need // hard))
+
+
+NGINX_PROCS = nginx_processes()
+
+
+def start_nginx(work: Path, port: int, servers: str, processes: int = 1) -> subprocess.Popen:
+    """An nginx with `servers` inside its http block, ready on `port`."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "tmp").mkdir()
     conf = f"""
-daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log warn;
+daemon off; worker_processes {processes}; pid {work}/nginx.pid; error_log {work}/error.log warn;
 {"user root;" if os.geteuid() == 0 else ""}
 worker_rlimit_nofile 65536;
 events {{ worker_connections 32768; }}
@@ -176,7 +191,7 @@ def start_instant_nginx(work: Path, held_port: int) -> tuple[subprocess.Popen, s
            location /held/ {{ proxy_pass http://held/; proxy_http_version 1.1;
                              proxy_set_header Connection ""; proxy_buffering off; }}
            location / {{ proxy_pass http://instant; proxy_http_version 1.1;
-                        proxy_set_header Connection ""; proxy_buffering off; }} }}""")
+                        proxy_set_header Connection ""; proxy_buffering off; }} }}""", processes=NGINX_PROCS)
     return mock, proxy, mock_port, proxy_port
 
 
@@ -424,7 +439,7 @@ def main() -> None:
             f"  - {{name: held, deployments: [{{model: openai/held, api_base: \"http://127.0.0.1:{held_mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n"
             f"  - {{name: idle, deployments: [{{model: openai/mock-idle-120, api_base: \"http://127.0.0.1:{mock.port}/v1\", api_key: os.environ/MOCK_UPSTREAM_KEY}}]}}\n")
         log("starting gateway (2 workers)")
-        stack = Stack(cfg, work / "stack", workers=2)
+        stack = Stack(cfg, work / "stack", workers=2, extra_args=["--nginx-workers", str(NGINX_PROCS)])
         script = work / "post.lua"
         script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(BODY)}\n"
                           "wrk.headers['Content-Type'] = 'application/json'\n"
@@ -489,12 +504,9 @@ def main() -> None:
                        {"model": "stream", "stream": True, "messages": [{"role": "user", "content": "ttfb"}]}, MASTER_KEY)
 
         if "held" in SECTIONS:
-            import resource
-            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-            if hard != resource.RLIM_INFINITY and 2 * max(HELD) + 1000 > hard:
-                # One nginx worker holds a client and an upstream socket per stream.
-                log(f"warning: open-file hard limit {hard} < {2 * max(HELD) + 1000}: nginx will refuse some of "
-                    f"{max(HELD)} streams (500, socket() EMFILE)")
+            if NGINX_PROCS > 1:
+                log(f"the open-file hard limit is below {2 * max(HELD) + 1000}: nginx (proxy_pass and the front) "
+                    f"runs {NGINX_PROCS} worker processes")
             redis_pid = int((work / "stack" / "redis.pid").read_text())
             trees = {
                 "nginx proxy_pass": (proxy_port, "/held/v1/chat/completions", "none", {"nginx": lambda: family(proxy.pid)}),
@@ -613,7 +625,7 @@ def main() -> None:
     if held:
         print()
         print(f"held streams: {HELD_CHUNKS} chunks 1 s apart, one connection each, opened over 5 s; "
-              "CPU of the whole process tree")
+              "CPU of the whole process tree" + (f"; nginx worker processes {NGINX_PROCS}" if NGINX_PROCS > 1 else ""))
         print(f"{'streams':>8} {'via':<17}{'exact':>12}{'CPU ms/stream':>14}{'gap p50':>9}{'p99':>8}{'max':>8}"
               f"{'TTFT p50':>10}{'max':>8}{'peak RSS MB':>12}{'load':>6}")
         for (k, name), r in held.items():

@@ -123,6 +123,22 @@ def test_two_stacks_without_tls_share_one_machine(tmp_path):
         first.stop()                                  # owns the shared Redis: stop it last
 
 
+def test_nginx_worker_processes_are_configurable(tmp_path):
+    """--nginx-workers N renders worker_processes N (one by default) and nginx starts N workers:
+    where the open-file hard limit cannot be raised, each holds its own share of the streams."""
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    s = Stack(tmp_path / "c.yaml", tmp_path / "state", workers=1, tls=False, extra_args=["--nginx-workers", "2"])
+    try:
+        directives = re.sub(r"#.*", "", (s.state / "nginx/nginx.conf").read_text())
+        assert re.search(r"\bworker_processes 2;", directives)
+        master = int((s.state / "nginx.pid").read_text())
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        assert len(children) == 2, children
+        assert raw_request(s.port, "GET", "/health")[0] == 200
+    finally:
+        s.stop()
+
+
 def test_unset_env_reference_is_a_clear_error(tmp_path):
     """A config naming an unset os.environ/ variable stops deploy/run with a message naming it."""
     (tmp_path / "c.yaml").write_text(CONFIG.replace("ROUTERO_MASTER_KEY", "SOME_UNSET_VAR_FOR_TEST"))

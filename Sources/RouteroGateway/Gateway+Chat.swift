@@ -6,8 +6,9 @@ import RouteroState
 import RouteroSystem
 import Glibc
 
-/// One chat request across its attempts: what the steps between them share.
-struct ChatRun {
+/// One chat request across its attempts: what the steps between them share. A class, so that
+/// serveChat's frame holds a reference rather than a kilobyte-sized copy per value in flight.
+final class ChatRun {
     var session: ChatSession
     var native: NativeChat { session.native }
     /// Where a complete answer is cached (nil: not cached).
@@ -17,13 +18,28 @@ struct ChatRun {
     var failover: RoutedFailover
     /// A stream broken after it reached the client, being continued.
     var resume: StreamResume?
+
+    init(session: ChatSession, cacheWrite: CacheWrite?, limits: RequestLimits, routing: RequestRouting,
+         failover: RoutedFailover) {
+        self.session = session
+        self.cacheWrite = cacheWrite
+        self.limits = limits
+        self.routing = routing
+        self.failover = failover
+    }
 }
 
-/// The next attempt of a ``ChatRun``.
-struct ChatStep {
+/// The next attempt of a ``ChatRun`` (a class for the same reason).
+final class ChatStep {
     let target: UpstreamTarget
     let leg: ContinuationLeg?
     let ticket: RequestRouting.Ticket
+
+    init(target: UpstreamTarget, leg: ContinuationLeg?, ticket: RequestRouting.Ticket) {
+        self.target = target
+        self.leg = leg
+        self.ticket = ticket
+    }
 }
 
 extension Gateway {
@@ -36,11 +52,11 @@ extension Gateway {
     /// ``attempt(_:session:target:cacheWrite:leg:)``: with them inline, this function's frame
     /// was 21 KiB per held stream).
     func serveChat(_ x: inout Exchange, frontEnd: any ChatFrontEnd, facts: InboundRequestFacts) async throws(GatewayError) {
-        guard var run = try openChat(&x, frontEnd: frontEnd, facts: facts) else { return }
+        guard let run = try openChat(&x, frontEnd: frontEnd, facts: facts) else { return }
         defer { run.limits.finish() }
         while true {
             let step: ChatStep
-            switch nextStep(&x, &run) {
+            switch nextStep(&x, run) {
             case .attempt(let next): step = next
             case .finished: return
             case .exhausted:
@@ -50,7 +66,7 @@ extension Gateway {
             // A continued answer is two models' work: it is not cached.
             let outcome = await attempt(&x, session: &run.session, target: step.target,
                                         cacheWrite: run.resume == nil ? run.cacheWrite : nil, leg: step.leg)
-            if settle(&x, &run, step, outcome) { return }
+            if settle(&x, run, step, outcome) { return }
         }
     }
 
@@ -100,7 +116,7 @@ extension Gateway {
 
     /// The failover machine's next deployment that the limits admit, with its continuation leg.
     @inline(never)
-    private func nextStep(_ x: inout Exchange, _ run: inout ChatRun) -> NextStep {
+    private func nextStep(_ x: inout Exchange, _ run: ChatRun) -> NextStep {
         while let step = run.failover.next(now: Monotonic.now()) {
             if step.delaySeconds > 0, !wait(step.delaySeconds, &x) {
                 x.note("client", "disconnected")
@@ -128,7 +144,7 @@ extension Gateway {
 
     /// Records an attempt's outcome; true when the request is done.
     @inline(never)
-    private func settle(_ x: inout Exchange, _ run: inout ChatRun, _ step: ChatStep, _ outcome: AttemptOutcome) -> Bool {
+    private func settle(_ x: inout Exchange, _ run: ChatRun, _ step: ChatStep, _ outcome: AttemptOutcome) -> Bool {
         let target = step.target
         run.routing.end(step.ticket, outcome, &x)
         switch outcome {

@@ -34,8 +34,8 @@ struct ContinuationLeg {
 /// disconnect (see `UpstreamTransfer.next(until:client:)`): the disconnect-to-abort latency then.
 let clientPollSeconds = 0.25
 
-/// An attempt whose request is on the wire: what the steps after it need.
-struct SentAttempt {
+/// An attempt whose request is on the wire: what the steps after it need (a class: see ChatRun).
+final class SentAttempt {
     let target: UpstreamTarget
     let adapter: any ChatAdapter
     /// The canonical call sent (nil when the native body passed through).
@@ -61,7 +61,7 @@ struct SentAttempt {
 
     /// Time on the upstream is not the gateway's own (x-routero-overhead-ms): counted up to the
     /// head for a stream, up to the whole body otherwise, and all of a failed attempt. Once.
-    mutating func countWait(_ x: inout Exchange) {
+    func countWait(_ x: inout Exchange) {
         if !counted { x.waited += Monotonic.now() - sentAt; counted = true }
     }
 }
@@ -81,9 +81,10 @@ extension Gateway {
     /// function's frame is allocated per call from the task's heap and lives as long as the call,
     /// that is as long as the stream: with the steps inline this one was 16 KiB per held stream,
     /// all fresh pages while streams open (see `Tests/bench/async_frames.py`).
+    @inline(never)
     func attempt(_ x: inout Exchange, session: inout ChatSession, target planned: UpstreamTarget, cacheWrite: CacheWrite?,
                  leg: ContinuationLeg? = nil) async -> AttemptOutcome {
-        var sent: SentAttempt
+        let sent: SentAttempt
         switch send(&x, session: &session, target: planned, leg: leg) {
         case .success(let s): sent = s
         case .failure(let error): return .failed(error)
@@ -96,7 +97,7 @@ extension Gateway {
             }
             switch event {
             case .head(let status, let headers):
-                switch afterHead(&x, &sent, session: session, cacheWrite: cacheWrite, leg: leg, status: status, headers: headers) {
+                switch afterHead(&x, sent, session: session, cacheWrite: cacheWrite, leg: leg, status: status, headers: headers) {
                 case .outcome(let outcome):
                     sent.countWait(&x)
                     return outcome
@@ -172,7 +173,7 @@ extension Gateway {
     /// Everything after the upstream's head: an error body mapped, a whole body relayed (both
     /// synchronous: they block this thread, as non-streaming waits do), or the stream's relay.
     @inline(never)
-    private func afterHead(_ x: inout Exchange, _ sent: inout SentAttempt, session: ChatSession, cacheWrite: CacheWrite?,
+    private func afterHead(_ x: inout Exchange, _ sent: SentAttempt, session: ChatSession, cacheWrite: CacheWrite?,
                            leg: ContinuationLeg?, status: Int, headers: [(String, String)]) -> AfterHead {
         let native = session.native
         let (target, adapter, call, transfer, provider, deadline) =

@@ -209,8 +209,7 @@ extension Gateway {
     /// last attempt's error.
     private func closeChat(_ x: inout Exchange, _ run: ChatRun) throws(GatewayError) {
         if run.resume != nil {
-            var resume = run.resume
-            endBrokenStream(&x, &resume, reason: "no deployment could continue it")
+            endBrokenStream(&x, &run.resume, reason: "no deployment could continue it")
             return
         }
         x.answeredBy = nil

@@ -40,24 +40,22 @@ final class SentAttempt {
     let adapter: any ChatAdapter
     /// The canonical call sent (nil when the native body passed through).
     let call: ChatCall?
-    let passthrough: Bool
     let transfer: UpstreamTransfer
     let deadline: Double
     let sentAt: Double
     private var counted = false
 
-    init(target: UpstreamTarget, adapter: any ChatAdapter, call: ChatCall?, passthrough: Bool, transfer: UpstreamTransfer,
-         deadline: Double) {
+    init(target: UpstreamTarget, adapter: any ChatAdapter, call: ChatCall?, transfer: UpstreamTransfer, deadline: Double) {
         self.target = target
         self.adapter = adapter
         self.call = call
-        self.passthrough = passthrough
         self.transfer = transfer
         self.deadline = deadline
         sentAt = Monotonic.now()
     }
 
     var provider: String { target.profile.id }
+    var passthrough: Bool { call == nil }
 
     /// Time on the upstream is not the gateway's own (x-routero-overhead-ms): counted up to the
     /// head for a stream, up to the whole body otherwise, and all of a failed attempt. Once.
@@ -89,27 +87,21 @@ extension Gateway {
         case .success(let s): sent = s
         case .failure(let error): return .failed(error)
         }
+        defer { sent.countWait(&x) }
         // 1. Wait for the upstream's status line; the client sees nothing yet.
         while true {
             guard let event = await sent.transfer.next(until: sent.deadline, client: x.request) else {
-                if let stop = headWaitStopped(x, sent) { sent.countWait(&x); return stop }
+                if let stop = headWaitStopped(x, sent) { return stop }
                 continue
             }
             switch event {
             case .head(let status, let headers):
                 switch afterHead(&x, sent, session: session, cacheWrite: cacheWrite, leg: leg, status: status, headers: headers) {
-                case .outcome(let outcome):
-                    sent.countWait(&x)
-                    return outcome
-                case .relay(let relay):
-                    return await relay.run(&x)
+                case .outcome(let outcome): return outcome
+                case .relay(let relay): return await relay.run(&x)
                 }
-            case .failed(let failure):
-                sent.countWait(&x)
-                return .failed(map(failure, provider: sent.provider))
-            case .body, .end:
-                sent.countWait(&x)
-                return .failed(.internalError("upstream transfer produced a body before its head"))
+            case .failed(let failure): return .failed(map(failure, provider: sent.provider))
+            case .body, .end: return .failed(.internalError("upstream transfer produced a body before its head"))
             }
         }
     }
@@ -156,8 +148,7 @@ extension Gateway {
         let timeout = (native.stream ? target.streamTimeoutSeconds ?? config.routing.streamTimeoutSeconds : nil)
             ?? target.timeoutSeconds ?? config.server.upstreamTimeoutSeconds
         let deadline = min(Monotonic.now() + timeout, budgetDeadline(x))
-        return .success(SentAttempt(target: target, adapter: adapter, call: call, passthrough: passthrough,
-                                    transfer: transfer, deadline: deadline))
+        return .success(SentAttempt(target: target, adapter: adapter, call: call, transfer: transfer, deadline: deadline))
     }
 
     /// A head wait that woke with nothing: the outcome if the client left or the deadline passed.

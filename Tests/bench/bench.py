@@ -125,16 +125,20 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
+# Descriptors one nginx process needs for the largest held run: a client and an upstream socket
+# per stream, and room for the rest.
+NGINX_FDS_NEEDED = 2 * max(HELD, default=0) + 1000
+
+
 def nginx_processes() -> int:
-    """worker_processes for the nginx under test (the proxy_pass floor and Routero's front): one,
-    unless the open-file hard limit, which a container without CAP_SYS_RESOURCE cannot raise, is
-    below the two descriptors per held stream that one process needs; then enough to share them."""
+    """worker_processes for every nginx under test (proxy_pass, Routero's front, the floor's
+    front): one, unless the open-file hard limit, which a container without CAP_SYS_RESOURCE
+    cannot raise, is below NGINX_FDS_NEEDED; then enough to share the streams."""
     import resource
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    need = 2 * max(HELD, default=0) + 1000
-    if hard == resource.RLIM_INFINITY or need <= hard:
+    if hard == resource.RLIM_INFINITY or NGINX_FDS_NEEDED <= hard:
         return 1
-    return min(os.cpu_count() or 1, -(-need // hard))
+    return min(os.cpu_count() or 1, -(-NGINX_FDS_NEEDED // hard))
 
 
 NGINX_PROCS = nginx_processes()
@@ -214,6 +218,7 @@ def build_floor_worker(work: Path) -> Path | None:
 def floor_stack(binary: Path, cfg: Path, state: Path, upstream: str, threads: int, redis: str) -> Stack:
     """Two floor workers behind nginx, started by deploy/run exactly like the gateway's workers."""
     return Stack(cfg, state, workers=2, binary=binary, tls=False, redis=redis,
+                 extra_args=["--nginx-workers", str(NGINX_PROCS)],
                  env={"FLOOR_UPSTREAM": upstream, "FLOOR_THREADS": str(threads), "ROUTERO_RUN_SKIP_CHECK": "1"})
 
 
@@ -505,7 +510,7 @@ def main() -> None:
 
         if "held" in SECTIONS:
             if NGINX_PROCS > 1:
-                log(f"the open-file hard limit is below {2 * max(HELD) + 1000}: nginx (proxy_pass and the front) "
+                log(f"the open-file hard limit is below {NGINX_FDS_NEEDED}: every nginx under test "
                     f"runs {NGINX_PROCS} worker processes")
             redis_pid = int((work / "stack" / "redis.pid").read_text())
             trees = {

@@ -32,6 +32,7 @@ floor worker's rows to the overhead and held sections).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -414,6 +415,9 @@ def main() -> None:
     for tool in ("nginx", "wrk", "redis-server"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} not installed (run deploy/setup)")
+    if "held" in SECTIONS and importlib.util.find_spec("uvloop") is None:
+        sys.exit(f"bench: the held-streams client and mock need uvloop, missing from {sys.executable} "
+                 "(run deploy/setup --test, or pip install uvloop)")
     work = Path(tempfile.mkdtemp(prefix="routero-bench-"))
     os.chmod(work, 0o755)
     started = time.time()

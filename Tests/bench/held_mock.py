@@ -9,6 +9,7 @@ client can check that its own stream arrived exactly, in order, once.
 Events are sent by one ticker per process that wakes for the earliest due stream, not one
 timer per stream, so the mock itself stays cheap at 10,000 streams. ``--procs N`` forks N
 processes sharing the port (SO_REUSEPORT). Prints ``held-mock: listening <port>`` when ready.
+Runs on uvloop for the same reason as held_client.py: its CPU is taken from the system under test.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import json
 import os
 import socket
 import time
+
+import uvloop
 
 
 def chunk(data: dict) -> bytes:
@@ -152,7 +155,7 @@ def main() -> None:
             break
     if parent:
         print(f"held-mock: listening {a.port}", flush=True)
-    asyncio.run(serve(sock, a.chunks, a.gap))
+    uvloop.run(serve(sock, a.chunks, a.gap))
 
 
 if __name__ == "__main__":

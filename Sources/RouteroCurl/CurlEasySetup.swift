@@ -7,10 +7,10 @@ enum CurlEasySetup {
     /// must fail the attempt at once: carrying on would send a request without its URL, headers or
     /// body (with POSTFIELDSIZE set and no POSTFIELDS, curl would even read the body from stdin).
     /// - Parameters:
-    ///   - loop: counts the sockets (its ``ConnectionCensus``); curl keeps the close callback's
-    ///     context with the connection, which outlives the transfer, and the loop outlives both.
+    ///   - shard: counts the sockets (its ``ConnectionCensus``); curl keeps the close callback's
+    ///     context with the connection, which outlives the transfer, and the shard outlives both.
     ///   - freshConnect: open a new connection without looking for an idle one.
-    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer, loop: CurlLoop,
+    static func configure(_ easy: OpaquePointer, for t: UpstreamTransfer, shard: CurlShard,
                           freshConnect: Bool) -> UpstreamFailure? {
         let r = t.request
         let context = Unmanaged.passUnretained(t).toOpaque()
@@ -36,7 +36,7 @@ enum CurlEasySetup {
         check(routero_curl_setopt_opensocketfn(easy, curlOpenSocketCallback), "CURLOPT_OPENSOCKETFUNCTION")
         check(routero_curl_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, context), "CURLOPT_OPENSOCKETDATA")
         check(routero_curl_setopt_closesocketfn(easy, curlCloseSocketCallback), "CURLOPT_CLOSESOCKETFUNCTION")
-        check(routero_curl_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(loop).toOpaque()),
+        check(routero_curl_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(shard).toOpaque()),
               "CURLOPT_CLOSESOCKETDATA")
         if freshConnect { check(routero_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "CURLOPT_FRESH_CONNECT") }
 
@@ -147,11 +147,11 @@ private let curlOpenSocketCallback: curl_opensocket_callback = { context, _, add
     return fd
 }
 
-/// Closes a connection's socket. Its context is the loop: the connection may be closed long
-/// after the transfer that opened it (evicted or found dead in the cache).
+/// Closes a connection's socket. Its context is the connection's shard: the connection may be
+/// closed long after the transfer that opened it (evicted or found dead in the cache).
 private let curlCloseSocketCallback: curl_closesocket_callback = { context, fd in
     if let context {
-        Unmanaged<CurlLoop>.fromOpaque(context).takeUnretainedValue().census.socketClosed(fd)
+        Unmanaged<CurlShard>.fromOpaque(context).takeUnretainedValue().census.socketClosed(fd)
     }
     return close(fd)
 }

@@ -3,11 +3,13 @@ import Glibc
 import RouteroSystem
 import Synchronization
 
-/// The process's single libcurl multi loop: all upstream I/O runs on this one thread.
+/// The process's single libcurl loop: all upstream I/O runs on this one thread.
 ///
-/// One multi handle means one connection cache shared by every request thread; per-thread
+/// One loop means one set of connection caches shared by every request thread; per-thread
 /// easy handles only reused a warm connection when a request happened to land on the same
-/// thread (STACK.md §4).
+/// thread (STACK.md §4). The loop splits its transfers over multi handles of at most
+/// `shardCapacity` transfers each (``CurlShard``: libcurl 7.88 walks a multi handle's whole
+/// cache at every transfer's end); below that many concurrent transfers there is one.
 ///
 /// The loop drives curl in `curl_multi_socket_action` mode over one epoll set: curl says which
 /// sockets to watch (`CurlSocketEvents`) and when its next timeout is due, and each wake-up
@@ -23,10 +25,16 @@ final class CurlLoop: @unchecked Sendable {
         var signalled = false
     }
 
-    /// The eventfd's token; socket tokens are descriptors, which are never negative.
+    /// The eventfd's token; a socket's token is its shard and descriptor (``CurlShard/token(for:)``),
+    /// never this.
     static let wakeToken = UInt64.max
 
-    let multi: OpaquePointer
+    /// The multi handles, each with at most `shardCapacity` transfers (loop thread only; they
+    /// live as long as the process, so their C callbacks' contexts never dangle).
+    private var shards: [CurlShard] = []
+    let shardCapacity: Int
+    /// `CURLMOPT_MAXCONNECTS` of each shard.
+    private let idleConnectionsPerShard: Int
     let epoll: Epoll
     private let wakeUp: WakeUpSignal
     private let inbox = Mutex(Inbox())
@@ -38,29 +46,52 @@ final class CurlLoop: @unchecked Sendable {
     static let idleEasyLimit = 256
     /// Transfers with new events since the last wake-up round (loop thread only).
     private var toWake: [UpstreamTransfer] = []
-    /// When curl wants `CURL_SOCKET_TIMEOUT` handled (monotonic seconds), set by its timer
-    /// callback; nil when it has no timeout pending (loop thread only).
-    var timerDeadline: Double?
-    /// Which origins may have an idle connection (loop thread only; the socket callbacks and
-    /// `start`/`finish` keep it).
-    var census = ConnectionCensus()
     let transfers = Atomic<Int>(0)
     let newConnections = Atomic<Int>(0)
     let active = Atomic<Int>(0)
+    /// How many multi handles the loop has made (they are kept once made).
+    let shardCount = Atomic<Int>(0)
 
-    init(maxConnections: Int) {
+    /// Transfers per multi handle: libcurl's walk at each transfer's end (``CurlShard``) cost
+    /// about 20-30 ns per cached connection in the 10,000-stream profile, so a few µs at this
+    /// size, and a shard this size still reuses its idle connections for bursts up to it.
+    static let defaultShardCapacity = 256
+
+    /// - Parameters:
+    ///   - maxConnections: idle connections kept for reuse per shard (at most `shardCapacity`).
+    ///   - shardCapacity: transfers per multi handle.
+    init(maxConnections: Int, shardCapacity: Int = CurlLoop.defaultShardCapacity) {
+        precondition(shardCapacity > 0, "shardCapacity must be positive")
         _ = CurlLoop.globalInit
-        multi = curl_multi_init()
         guard let epoll = Epoll(), let wakeUp = WakeUpSignal() else {
             preconditionFailure("cannot create the upstream loop's epoll set (descriptor limit?)")
         }
         self.epoll = epoll
         self.wakeUp = wakeUp
         epoll.add(wakeUp.descriptor, .readable, token: Self.wakeToken)
-        // Keep as many idle connections as we may have concurrent transfers, so a burst does
-        // not close connections that the next burst would reopen.
-        _ = routero_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(64, maxConnections))
-        CurlSocketEvents.install(on: self)
+        self.shardCapacity = shardCapacity
+        // Keep as many idle connections as a shard may have concurrent transfers, so a burst
+        // does not close connections that the next burst would reopen; more shards keep more.
+        idleConnectionsPerShard = max(1, min(max(64, maxConnections), shardCapacity))
+        _ = addShard()
+    }
+
+    private func addShard() -> CurlShard {
+        let shard = CurlShard(index: shards.count, epoll: epoll, idleConnections: idleConnectionsPerShard)
+        shards.append(shard)
+        shardCount.store(shards.count, ordering: .relaxed)
+        return shard
+    }
+
+    /// The shard for a new transfer: one with room that may hold an idle connection to
+    /// `origin` (nil: HTTP/2, which multiplexes, so any), else the first with room, else a new
+    /// one. Filling the first shards first keeps connections together, where later transfers
+    /// find them.
+    private func shard(for origin: String?) -> CurlShard {
+        if let origin, let s = shards.first(where: { $0.transfers < shardCapacity && $0.census.mayHaveIdleConnection(to: origin) }) {
+            return s
+        }
+        return shards.first(where: { $0.transfers < shardCapacity }) ?? addShard()
     }
 
     /// `curl_global_init` is not thread-safe; a lazy global runs it exactly once.
@@ -110,7 +141,9 @@ final class CurlLoop: @unchecked Sendable {
                 if !events.isDisjoint(with: [.readable, .hangUp, .readHangUp]) { mask |= CURL_CSELECT_IN }
                 if events.contains(.writable) { mask |= CURL_CSELECT_OUT }
                 if events.contains(.error) { mask |= CURL_CSELECT_ERR }
-                curl_multi_socket_action(multi, curl_socket_t(truncatingIfNeeded: token), mask, &running)
+                let index = CurlShard.shardIndex(of: token)
+                guard index < shards.count else { return }
+                curl_multi_socket_action(shards[index].multi, CurlShard.socket(of: token), mask, &running)
             }
             if inboxReady {
                 inboxReady = false
@@ -120,9 +153,15 @@ final class CurlLoop: @unchecked Sendable {
                 collectFinished()
                 drainInbox()
             }
-            if let due = timerDeadline, Monotonic.now() >= due {
-                timerDeadline = nil
-                curl_multi_socket_action(multi, routero_curl_socket_timeout(), 0, &running)
+            var now: Double?
+            for shard in shards {
+                guard let due = shard.timerDeadline else { continue }
+                let t = now ?? Monotonic.now()
+                now = t
+                if t >= due {
+                    shard.timerDeadline = nil
+                    curl_multi_socket_action(shard.multi, routero_curl_socket_timeout(), 0, &running)
+                }
             }
             collectFinished()
             for t in toWake { t.wake() }
@@ -132,7 +171,11 @@ final class CurlLoop: @unchecked Sendable {
 
     /// Milliseconds until curl's timeout, rounded up so the loop never wakes just before it.
     private func epollTimeout() -> Int32 {
-        guard let due = timerDeadline else { return -1 }
+        var earliest: Double?
+        for shard in shards {
+            if let due = shard.timerDeadline, due < (earliest ?? .infinity) { earliest = due }
+        }
+        guard let due = earliest else { return -1 }
         let ms = (due - Monotonic.now()) * 1000
         if ms <= 0 { return 0 }
         return Int32(min(ms.rounded(.up), 60_000))
@@ -165,20 +208,23 @@ final class CurlLoop: @unchecked Sendable {
         live[easy] = t
         transfers.add(1, ordering: .relaxed)
         active.add(1, ordering: .relaxed)
+        let origin = t.request.httpVersion == .http1_1 ? ConnectionCensus.origin(of: t.request.url) : nil
+        let shard = shard(for: origin)
+        t.shard = shard
+        shard.transfers += 1
         var fresh = false
-        if t.request.httpVersion == .http1_1 {
-            let origin = ConnectionCensus.origin(of: t.request.url)
-            fresh = !census.mayHaveIdleConnection(to: origin)
-            census.transferStarted(to: origin, fresh: fresh)
+        if let origin {
+            fresh = !shard.census.mayHaveIdleConnection(to: origin)
+            shard.census.transferStarted(to: origin, fresh: fresh)
             t.censusOrigin = origin
             t.freshUnopened = fresh
         }
-        if let refused = CurlEasySetup.configure(easy, for: t, loop: self, freshConnect: fresh) {
+        if let refused = CurlEasySetup.configure(easy, for: t, shard: shard, freshConnect: fresh) {
             finish(t, with: .failed(refused), added: false)
             return
         }
         // Adding sets curl's timeout to "now" (timer callback), so the next round starts it.
-        let added = curl_multi_add_handle(multi, easy)
+        let added = curl_multi_add_handle(shard.multi, easy)
         if added != CURLM_OK {
             let reason = String(cString: curl_multi_strerror(added))
             finish(t, with: .failed(UpstreamFailure(kind: .other, message: "curl_multi_add_handle failed: \(reason)")),
@@ -187,8 +233,12 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     private func collectFinished() {
+        for shard in shards { collectFinished(in: shard) }
+    }
+
+    private func collectFinished(in shard: CurlShard) {
         var left: Int32 = 0
-        while let msg = curl_multi_info_read(multi, &left) {
+        while let msg = curl_multi_info_read(shard.multi, &left) {
             guard routero_curl_msg_is_done(msg) != 0, let easy = routero_curl_msg_easy(msg),
                   let t = live[easy] else { continue }
             let code = routero_curl_msg_result(msg)
@@ -204,13 +254,15 @@ final class CurlLoop: @unchecked Sendable {
     /// - Parameter added: whether `t` made it into the multi handle (a transfer whose options
     ///   were refused never does).
     private func finish(_ t: UpstreamTransfer, with event: UpstreamEvent, added: Bool = true) {
-        guard let easy = t.easy else { return }
+        guard let easy = t.easy, let shard = t.shard else { return }
         var connects = 0
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
-        if added { curl_multi_remove_handle(multi, easy) }
+        if added { curl_multi_remove_handle(shard.multi, easy) }
+        shard.transfers -= 1
+        t.shard = nil
         if let origin = t.censusOrigin {
-            census.transferEnded(to: origin, freshUnopened: t.freshUnopened)
+            shard.census.transferEnded(to: origin, freshUnopened: t.freshUnopened)
             t.censusOrigin = nil
             t.freshUnopened = false
         }

@@ -8,12 +8,13 @@ import RouteroSystem
 /// loop thread, so they only record what curl asked for: the epoll interest of one socket, or
 /// the deadline of curl's next timeout. They never call back into curl.
 enum CurlSocketEvents {
-    static func install(on loop: CurlLoop) {
-        let context = Unmanaged.passUnretained(loop).toOpaque()  // the loop lives as long as the process
-        _ = routero_curl_multi_setopt_socketfn(loop.multi, curlSocketCallback)
-        _ = routero_curl_multi_setopt_ptr(loop.multi, CURLMOPT_SOCKETDATA, context)
-        _ = routero_curl_multi_setopt_timerfn(loop.multi, curlTimerCallback)
-        _ = routero_curl_multi_setopt_ptr(loop.multi, CURLMOPT_TIMERDATA, context)
+    static func install(on shard: CurlShard) {
+        // The loop keeps its shards as long as the process lives.
+        let context = Unmanaged.passUnretained(shard).toOpaque()
+        _ = routero_curl_multi_setopt_socketfn(shard.multi, curlSocketCallback)
+        _ = routero_curl_multi_setopt_ptr(shard.multi, CURLMOPT_SOCKETDATA, context)
+        _ = routero_curl_multi_setopt_timerfn(shard.multi, curlTimerCallback)
+        _ = routero_curl_multi_setopt_ptr(shard.multi, CURLMOPT_TIMERDATA, context)
     }
 
     /// What curl wants to know about a socket, as epoll interest (nil: stop watching it).
@@ -29,20 +30,20 @@ enum CurlSocketEvents {
 
 private let curlSocketCallback: curl_socket_callback = { _, socket, what, context, _ in
     guard let context else { return 0 }
-    let loop = Unmanaged<CurlLoop>.fromOpaque(context).takeUnretainedValue()
+    let shard = Unmanaged<CurlShard>.fromOpaque(context).takeUnretainedValue()
     if let events = CurlSocketEvents.interest(what) {
         // `set` covers a descriptor curl closed and reopened without telling us: the kernel
         // dropped the old registration, so MOD fails with ENOENT and ADD takes over.
-        loop.epoll.set(socket, events, token: UInt64(UInt32(bitPattern: socket)))
+        shard.epoll.set(socket, events, token: shard.token(for: socket))
     } else {
-        loop.epoll.remove(socket)
+        shard.epoll.remove(socket)
     }
     return 0
 }
 
 private let curlTimerCallback: curl_multi_timer_callback = { _, timeoutMilliseconds, context in
     guard let context else { return 0 }
-    let loop = Unmanaged<CurlLoop>.fromOpaque(context).takeUnretainedValue()
-    loop.timerDeadline = timeoutMilliseconds < 0 ? nil : Monotonic.now() + Double(timeoutMilliseconds) / 1000
+    let shard = Unmanaged<CurlShard>.fromOpaque(context).takeUnretainedValue()
+    shard.timerDeadline = timeoutMilliseconds < 0 ? nil : Monotonic.now() + Double(timeoutMilliseconds) / 1000
     return 0
 }

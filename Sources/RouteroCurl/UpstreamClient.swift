@@ -9,11 +9,14 @@ import RouteroSystem
 /// ```
 public final class UpstreamClient: Sendable {
     private let loop: CurlLoop
+    public static let defaultShardCapacity = CurlLoop.defaultShardCapacity
 
     /// Starts the loop thread.
-    /// - Parameter maxConnections: idle connections kept for reuse.
-    public init(maxConnections: Int) {
-        loop = CurlLoop(maxConnections: maxConnections)
+    /// - Parameters:
+    ///   - maxConnections: idle connections kept for reuse (per multi handle, see ``CurlShard``).
+    ///   - shardCapacity: concurrent transfers per multi handle; tests use small ones.
+    public init(maxConnections: Int, shardCapacity: Int = UpstreamClient.defaultShardCapacity) {
+        loop = CurlLoop(maxConnections: maxConnections, shardCapacity: shardCapacity)
         let loop = self.loop
         let started = NativeThread.detach { loop.run() }
         precondition(started, "cannot start the upstream I/O thread")
@@ -30,6 +33,7 @@ public final class UpstreamClient: Sendable {
     public var stats: UpstreamStats {
         UpstreamStats(transfers: loop.transfers.load(ordering: .relaxed),
                       newConnections: loop.newConnections.load(ordering: .relaxed),
-                      active: loop.active.load(ordering: .relaxed))
+                      active: loop.active.load(ordering: .relaxed),
+                      multiHandles: loop.shardCount.load(ordering: .relaxed))
     }
 }

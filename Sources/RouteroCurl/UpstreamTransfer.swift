@@ -72,15 +72,17 @@ public final class UpstreamTransfer: @unchecked Sendable {
     var headerList: UnsafeMutableRawPointer?  // curl_slist*, freed by CurlLoop
     var headers: [(String, String)] = []
     var headDelivered = false
-    /// The origin the loop's ``ConnectionCensus`` counts this transfer under (HTTP/1.1 only).
+    /// The multi handle the transfer runs in, while it runs.
+    var shard: CurlShard?
+    /// The origin its shard's ``ConnectionCensus`` counts this transfer under (HTTP/1.1 only).
     var censusOrigin: String?
     /// Asked for a fresh connection and has not opened its socket yet.
     var freshUnopened = false
 
     /// curl opened a socket for this transfer (loop thread, from the open-socket callback).
     func loopSocketOpened(_ fd: Int32) {
-        guard let origin = censusOrigin else { return }
-        loop.census.socketOpened(fd, to: origin, firstOfFresh: freshUnopened)
+        guard let origin = censusOrigin, let shard else { return }
+        shard.census.socketOpened(fd, to: origin, firstOfFresh: freshUnopened)
         freshUnopened = false
     }
 

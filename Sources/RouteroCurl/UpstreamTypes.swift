@@ -73,4 +73,6 @@ public struct UpstreamStats: Sendable {
     public var transfers: Int
     public var newConnections: Int
     public var active: Int
+    /// libcurl multi handles the loop has made (``CurlShard``; one until a burst needs more).
+    public var multiHandles: Int
 }

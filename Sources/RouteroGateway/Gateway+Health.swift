@@ -36,7 +36,8 @@ extension Gateway {
             let stats = upstream.stats
             body["upstream"] = ["transfers": .number(String(stats.transfers)),
                                 "new_connections": .number(String(stats.newConnections)),
-                                "active": .number(String(stats.active))]
+                                "active": .number(String(stats.active)),
+                                "multi_handles": .number(String(stats.multiHandles))]
         }
         x.sendJSON(redisError != nil && strict ? 503 : 200, body)
     }

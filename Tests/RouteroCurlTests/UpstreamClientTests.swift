@@ -70,6 +70,49 @@ struct UpstreamClientTests {
         #expect(Self.client.stats.newConnections == before + 2)
     }
 
+    /// More concurrent transfers than one multi handle takes spread over several (``CurlShard``)
+    /// and the idle connections each one keeps are found again: a new transfer goes first to a
+    /// shard that may hold one.
+    @Test func transfersBeyondOneMultiHandleSpreadAndStillReuseTheirConnections() {
+        let sharded = UpstreamClient(maxConnections: 64, shardCapacity: 2)
+        func overlap(_ n: Int) {
+            let ts = (0..<n).map { _ in
+                sharded.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/4"), headers: [], body: []))
+            }
+            for t in ts {
+                let (status, body, _) = drain(t)
+                #expect(status == 200)
+                #expect(String(decoding: body, as: UTF8.self) == "piece-0;piece-1;piece-2;piece-3;")
+            }
+        }
+        overlap(5)
+        #expect(sharded.stats.multiHandles == 3)
+        #expect(sharded.stats.newConnections == 5)
+        overlap(5)
+        #expect(sharded.stats.newConnections == 5)
+        #expect(sharded.stats.multiHandles == 3)
+
+        // Shard 0 left with room but no idle connection (its second transfer cancelled, which
+        // closes the connection), shard 1 with two idle ones: the next transfer must go to
+        // shard 1 and reuse one, not open a new one in shard 0.
+        func get(_ path: String) -> UpstreamTransfer {
+            sharded.start(UpstreamHTTPRequest(method: "GET", url: url(path), headers: [], body: []))
+        }
+        let long = get("/chunks/100"), cancelled = get("/chunks/100")
+        let shortOnes = [get("/chunks/4"), get("/chunks/4")]
+        var bodies = 0
+        while bodies < 1, let e = cancelled.next(timeout: 5) { if case .body = e { bodies += 1 } }
+        cancelled.cancel()
+        if case .failed(let f) = drain(cancelled).2 { #expect(f.kind == .cancelled) } else { Issue.record("expected the cancel") }
+        for t in shortOnes { #expect(drain(t).0 == 200) }
+        let before = sharded.stats.newConnections
+        #expect(drain(get("/chunks/4")).0 == 200)
+        #expect(sharded.stats.newConnections == before)
+        long.cancel()
+        _ = drain(long)
+        #expect(sharded.stats.active == 0)
+    }
+
     @Test func streamsChunksAsTheyArrive() {
         let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/5"), headers: [], body: []))
         var pieces: [String] = []

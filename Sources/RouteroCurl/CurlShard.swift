@@ -1,0 +1,44 @@
+internal import CCurl
+import RouteroSystem
+
+/// One libcurl multi handle of the upstream loop: its own connection cache, ``ConnectionCensus``
+/// and timer deadline (loop thread only).
+///
+/// Why the loop has more than one: libcurl 7.88 walks every connection in a multi handle's
+/// cache, busy ones included, each time it removes a transfer whose connection stayed in the
+/// cache (`curl_multi_remove_handle` marks "connect-only" connections for closure through
+/// `Curl_conncache_foreach`). With 5,000 held streams on one worker, every stream end walked
+/// 5,000 connections, and when 10,000 streams ended within seconds that walk was a quarter of
+/// the workers' CPU (libcurl+0x191b8 under `curl_multi_remove_handle`), so the chunks of the
+/// streams still open arrived late. A shard holds at most `capacity` transfers, which bounds
+/// its cache and so each walk. Connections are reused only within their shard, so the loop
+/// gives a new transfer a shard that may hold an idle connection to its origin first.
+final class CurlShard {
+    let index: Int
+    let multi: OpaquePointer
+    unowned let epoll: Epoll
+    var census = ConnectionCensus()
+    /// When curl wants `CURL_SOCKET_TIMEOUT` handled (monotonic seconds), set by its timer
+    /// callback; nil when it has no timeout pending.
+    var timerDeadline: Double?
+    /// Transfers in this multi handle now.
+    var transfers = 0
+
+    /// - Parameter idleConnections: `CURLMOPT_MAXCONNECTS`, the connections its cache keeps.
+    init(index: Int, epoll: Epoll, idleConnections: Int) {
+        self.index = index
+        self.epoll = epoll
+        multi = curl_multi_init()
+        _ = routero_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, idleConnections)
+        CurlSocketEvents.install(on: self)
+    }
+
+    /// The epoll token of one of this shard's sockets: the shard in the high half, the
+    /// descriptor in the low half (never `CurlLoop.wakeToken`: shards are far fewer than 2^32-1).
+    func token(for socket: curl_socket_t) -> UInt64 {
+        UInt64(index) << 32 | UInt64(UInt32(bitPattern: socket))
+    }
+
+    static func shardIndex(of token: UInt64) -> Int { Int(token >> 32) }
+    static func socket(of token: UInt64) -> curl_socket_t { curl_socket_t(truncatingIfNeeded: token & 0xFFFF_FFFF) }
+}

@@ -35,6 +35,8 @@ final class CurlLoop: @unchecked Sendable {
     let shardCapacity: Int
     /// `CURLMOPT_MAXCONNECTS` of each shard.
     private let idleConnectionsPerShard: Int
+    /// How long a shard stays without transfers before it is recycled (``CurlShard``).
+    let idleShardSeconds: Double
     let epoll: Epoll
     private let wakeUp: WakeUpSignal
     private let inbox = Mutex(Inbox())
@@ -51,17 +53,26 @@ final class CurlLoop: @unchecked Sendable {
     let active = Atomic<Int>(0)
     /// How many multi handles the loop has made (they are kept once made).
     let shardCount = Atomic<Int>(0)
+    /// How many times a shard without transfers was recycled.
+    let shardsRecycled = Atomic<Int>(0)
 
     /// Transfers per multi handle: libcurl's walk at each transfer's end (``CurlShard``) cost
     /// about 20-30 ns per cached connection in the 10,000-stream profile, so a few µs at this
     /// size, and a shard this size still reuses its idle connections for bursts up to it.
     static let defaultShardCapacity = 256
+    /// libcurl's own maximum age of an idle connection (`CURLOPT_MAXAGE_CONN`'s default): a
+    /// shard recycled after that long closes only connections libcurl would have closed.
+    static let defaultIdleShardSeconds = 118.0
 
     /// - Parameters:
     ///   - maxConnections: idle connections kept for reuse per shard (at most `shardCapacity`).
     ///   - shardCapacity: transfers per multi handle.
-    init(maxConnections: Int, shardCapacity: Int = CurlLoop.defaultShardCapacity) {
+    ///   - idleShardSeconds: how long a multi handle stays without transfers before it is
+    ///     recycled, closing the connections it caches.
+    init(maxConnections: Int, shardCapacity: Int = CurlLoop.defaultShardCapacity,
+         idleShardSeconds: Double = CurlLoop.defaultIdleShardSeconds) {
         precondition(shardCapacity > 0, "shardCapacity must be positive")
+        precondition(idleShardSeconds > 0, "idleShardSeconds must be positive")
         _ = CurlLoop.globalInit
         guard let epoll = Epoll(), let wakeUp = WakeUpSignal() else {
             preconditionFailure("cannot create the upstream loop's epoll set (descriptor limit?)")
@@ -70,6 +81,7 @@ final class CurlLoop: @unchecked Sendable {
         self.wakeUp = wakeUp
         epoll.add(wakeUp.descriptor, .readable, token: Self.wakeToken)
         self.shardCapacity = shardCapacity
+        self.idleShardSeconds = idleShardSeconds
         // Keep as many idle connections as a shard may have concurrent transfers, so a burst
         // does not close connections that the next burst would reopen; more shards keep more.
         idleConnectionsPerShard = max(1, min(max(64, maxConnections), shardCapacity))
@@ -155,12 +167,21 @@ final class CurlLoop: @unchecked Sendable {
             }
             var now: Double?
             for shard in shards {
-                guard let due = shard.timerDeadline else { continue }
-                let t = now ?? Monotonic.now()
-                now = t
-                if t >= due {
-                    shard.timerDeadline = nil
-                    curl_multi_socket_action(shard.multi, routero_curl_socket_timeout(), 0, &running)
+                if let due = shard.timerDeadline {
+                    let t = now ?? Monotonic.now()
+                    now = t
+                    if t >= due {
+                        shard.timerDeadline = nil
+                        curl_multi_socket_action(shard.multi, routero_curl_socket_timeout(), 0, &running)
+                    }
+                }
+                if let since = shard.emptySince, shard.transfers == 0 {
+                    let t = now ?? Monotonic.now()
+                    now = t
+                    if t - since >= idleShardSeconds {
+                        shard.recycle()
+                        shardsRecycled.add(1, ordering: .relaxed)
+                    }
                 }
             }
             collectFinished()
@@ -174,6 +195,9 @@ final class CurlLoop: @unchecked Sendable {
         var earliest: Double?
         for shard in shards {
             if let due = shard.timerDeadline, due < (earliest ?? .infinity) { earliest = due }
+            if let since = shard.emptySince, since + idleShardSeconds < (earliest ?? .infinity) {
+                earliest = since + idleShardSeconds
+            }
         }
         guard let due = earliest else { return -1 }
         let ms = (due - Monotonic.now()) * 1000
@@ -211,7 +235,7 @@ final class CurlLoop: @unchecked Sendable {
         let origin = t.request.httpVersion == .http1_1 ? ConnectionCensus.origin(of: t.request.url) : nil
         let shard = shard(for: origin)
         t.shard = shard
-        shard.transfers += 1
+        shard.transferStarted()
         var fresh = false
         if let origin {
             fresh = !shard.census.mayHaveIdleConnection(to: origin)
@@ -259,7 +283,7 @@ final class CurlLoop: @unchecked Sendable {
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
         if added { curl_multi_remove_handle(shard.multi, easy) }
-        shard.transfers -= 1
+        shard.transferEnded(now: Monotonic.now())
         t.shard = nil
         if let origin = t.censusOrigin {
             shard.census.transferEnded(to: origin, freshUnopened: t.freshUnopened)

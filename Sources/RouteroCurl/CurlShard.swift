@@ -13,24 +13,63 @@ import RouteroSystem
 /// streams still open arrived late. A shard holds at most `capacity` transfers, which bounds
 /// its cache and so each walk. Connections are reused only within their shard, so the loop
 /// gives a new transfer a shard that may hold an idle connection to its origin first.
+///
+/// libcurl closes a cached connection that the server closed, or that has been idle longer
+/// than its maximum age (118 s), only when a transfer starts on the same multi handle. A
+/// shard past the first that a burst filled may then see no transfer for hours, so its idle
+/// connections would stay open (in `CLOSE_WAIT` once the provider gives up on them). The loop
+/// therefore recycles a shard that has had no transfer for as long as libcurl's maximum age:
+/// a new multi handle, every cached connection closed.
 final class CurlShard {
     let index: Int
-    let multi: OpaquePointer
+    private(set) var multi: OpaquePointer
     unowned let epoll: Epoll
     var census = ConnectionCensus()
     /// When curl wants `CURL_SOCKET_TIMEOUT` handled (monotonic seconds), set by its timer
     /// callback; nil when it has no timeout pending.
     var timerDeadline: Double?
     /// Transfers in this multi handle now.
-    var transfers = 0
+    private(set) var transfers = 0
+    /// When `transfers` last fell to 0 (monotonic seconds); nil while it has transfers or
+    /// since it was recycled with none.
+    private(set) var emptySince: Double?
+    private let idleConnections: Int
 
     /// - Parameter idleConnections: `CURLMOPT_MAXCONNECTS`, the connections its cache keeps.
     init(index: Int, epoll: Epoll, idleConnections: Int) {
         self.index = index
         self.epoll = epoll
-        multi = curl_multi_init()
-        _ = routero_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, idleConnections)
+        self.idleConnections = idleConnections
+        multi = Self.makeMulti(idleConnections)
         CurlSocketEvents.install(on: self)
+    }
+
+    private static func makeMulti(_ idleConnections: Int) -> OpaquePointer {
+        let multi = curl_multi_init()!
+        _ = routero_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, idleConnections)
+        return multi
+    }
+
+    func transferStarted() {
+        transfers += 1
+        emptySince = nil
+    }
+
+    func transferEnded(now: Double) {
+        transfers -= 1
+        if transfers == 0 { emptySince = now }
+    }
+
+    /// Closes every connection the shard caches (it has no transfer) and starts over with a
+    /// new multi handle.
+    func recycle() {
+        precondition(transfers == 0, "a shard with transfers cannot be recycled")
+        curl_multi_cleanup(multi)  // closes the cached connections through the census' close callback
+        multi = Self.makeMulti(idleConnections)
+        CurlSocketEvents.install(on: self)
+        census = ConnectionCensus()
+        timerDeadline = nil
+        emptySince = nil
     }
 
     /// The epoll token of one of this shard's sockets: the shard in the high half, the

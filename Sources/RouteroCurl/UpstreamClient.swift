@@ -10,13 +10,17 @@ import RouteroSystem
 public final class UpstreamClient: Sendable {
     private let loop: CurlLoop
     public static let defaultShardCapacity = CurlLoop.defaultShardCapacity
+    public static let defaultIdleShardSeconds = CurlLoop.defaultIdleShardSeconds
 
     /// Starts the loop thread.
     /// - Parameters:
     ///   - maxConnections: idle connections kept for reuse (per multi handle, see ``CurlShard``).
     ///   - shardCapacity: concurrent transfers per multi handle; tests use small ones.
-    public init(maxConnections: Int, shardCapacity: Int = UpstreamClient.defaultShardCapacity) {
-        loop = CurlLoop(maxConnections: maxConnections, shardCapacity: shardCapacity)
+    ///   - idleShardSeconds: how long a multi handle stays without transfers before it is
+    ///     recycled, closing the idle connections it caches; tests use short ones.
+    public init(maxConnections: Int, shardCapacity: Int = UpstreamClient.defaultShardCapacity,
+                idleShardSeconds: Double = UpstreamClient.defaultIdleShardSeconds) {
+        loop = CurlLoop(maxConnections: maxConnections, shardCapacity: shardCapacity, idleShardSeconds: idleShardSeconds)
         let loop = self.loop
         let started = NativeThread.detach { loop.run() }
         precondition(started, "cannot start the upstream I/O thread")
@@ -34,6 +38,7 @@ public final class UpstreamClient: Sendable {
         UpstreamStats(transfers: loop.transfers.load(ordering: .relaxed),
                       newConnections: loop.newConnections.load(ordering: .relaxed),
                       active: loop.active.load(ordering: .relaxed),
-                      multiHandles: loop.shardCount.load(ordering: .relaxed))
+                      multiHandles: loop.shardCount.load(ordering: .relaxed),
+                      multiHandlesRecycled: loop.shardsRecycled.load(ordering: .relaxed))
     }
 }

@@ -75,4 +75,6 @@ public struct UpstreamStats: Sendable {
     public var active: Int
     /// libcurl multi handles the loop has made (``CurlShard``; one until a burst needs more).
     public var multiHandles: Int
+    /// Times a multi handle without transfers was recycled, closing its idle connections.
+    public var multiHandlesRecycled: Int
 }

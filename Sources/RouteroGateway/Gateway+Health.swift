@@ -37,7 +37,8 @@ extension Gateway {
             body["upstream"] = ["transfers": .number(String(stats.transfers)),
                                 "new_connections": .number(String(stats.newConnections)),
                                 "active": .number(String(stats.active)),
-                                "multi_handles": .number(String(stats.multiHandles))]
+                                "multi_handles": .number(String(stats.multiHandles)),
+                                "multi_handles_recycled": .number(String(stats.multiHandlesRecycled))]
         }
         x.sendJSON(redisError != nil && strict ? 503 : 200, body)
     }

@@ -113,6 +113,28 @@ struct UpstreamClientTests {
         #expect(sharded.stats.active == 0)
     }
 
+    /// A multi handle that has had no transfer for `idleShardSeconds` is recycled, so the
+    /// connections it cached are closed (libcurl would only prune them when that handle opened
+    /// a new connection) and the next burst connects anew.
+    @Test func multiHandlesWithoutTransfersAreRecycledWithTheirIdleConnections() {
+        let client = UpstreamClient(maxConnections: 64, shardCapacity: 2, idleShardSeconds: 0.3)
+        func overlap(_ n: Int) {
+            let ts = (0..<n).map { _ in
+                client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/2"), headers: [], body: []))
+            }
+            for t in ts { #expect(drain(t).0 == 200) }
+        }
+        overlap(5)
+        #expect(client.stats.newConnections == 5)
+        #expect(client.stats.multiHandlesRecycled == 0)
+        var waited = 0
+        while client.stats.multiHandlesRecycled < 3 && waited < 100 { usleep(20_000); waited += 1 }
+        #expect(client.stats.multiHandlesRecycled == 3)
+        #expect(client.stats.multiHandles == 3)
+        overlap(5)
+        #expect(client.stats.newConnections == 10)
+    }
+
     @Test func streamsChunksAsTheyArrive() {
         let t = Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/5"), headers: [], body: []))
         var pieces: [String] = []

@@ -36,7 +36,7 @@ final class CurlLoop: @unchecked Sendable {
     /// `CURLMOPT_MAXCONNECTS` of each shard.
     private let idleConnectionsPerShard: Int
     /// How long a shard stays without transfers before it is recycled (``CurlShard``).
-    let idleShardSeconds: Double
+    private let idleShardSeconds: Double
     let epoll: Epoll
     private let wakeUp: WakeUpSignal
     private let inbox = Mutex(Inbox())
@@ -84,12 +84,13 @@ final class CurlLoop: @unchecked Sendable {
         self.idleShardSeconds = idleShardSeconds
         // Keep as many idle connections as a shard may have concurrent transfers, so a burst
         // does not close connections that the next burst would reopen; more shards keep more.
-        idleConnectionsPerShard = max(1, min(max(64, maxConnections), shardCapacity))
+        idleConnectionsPerShard = min(max(64, maxConnections), shardCapacity)
         _ = addShard()
     }
 
     private func addShard() -> CurlShard {
-        let shard = CurlShard(index: shards.count, epoll: epoll, idleConnections: idleConnectionsPerShard)
+        let shard = CurlShard(index: shards.count, epoll: epoll, idleConnections: idleConnectionsPerShard,
+                              idleSeconds: idleShardSeconds)
         shards.append(shard)
         shardCount.store(shards.count, ordering: .relaxed)
         return shard
@@ -153,9 +154,8 @@ final class CurlLoop: @unchecked Sendable {
                 if !events.isDisjoint(with: [.readable, .hangUp, .readHangUp]) { mask |= CURL_CSELECT_IN }
                 if events.contains(.writable) { mask |= CURL_CSELECT_OUT }
                 if events.contains(.error) { mask |= CURL_CSELECT_ERR }
-                let index = CurlShard.shardIndex(of: token)
-                guard index < shards.count else { return }
-                curl_multi_socket_action(shards[index].multi, CurlShard.socket(of: token), mask, &running)
+                let shard = shards[CurlShard.shardIndex(of: token)]
+                curl_multi_socket_action(shard.multi, CurlShard.socket(of: token), mask, &running)
             }
             if inboxReady {
                 inboxReady = false
@@ -175,10 +175,10 @@ final class CurlLoop: @unchecked Sendable {
                         curl_multi_socket_action(shard.multi, routero_curl_socket_timeout(), 0, &running)
                     }
                 }
-                if let since = shard.emptySince, shard.transfers == 0 {
+                if let due = shard.recycleDeadline {
                     let t = now ?? Monotonic.now()
                     now = t
-                    if t - since >= idleShardSeconds {
+                    if t >= due {
                         shard.recycle()
                         shardsRecycled.add(1, ordering: .relaxed)
                     }
@@ -192,14 +192,12 @@ final class CurlLoop: @unchecked Sendable {
 
     /// Milliseconds until curl's timeout, rounded up so the loop never wakes just before it.
     private func epollTimeout() -> Int32 {
-        var earliest: Double?
+        var due = Double.infinity
         for shard in shards {
-            if let due = shard.timerDeadline, due < (earliest ?? .infinity) { earliest = due }
-            if let since = shard.emptySince, since + idleShardSeconds < (earliest ?? .infinity) {
-                earliest = since + idleShardSeconds
-            }
+            if let t = shard.timerDeadline { due = min(due, t) }
+            if let t = shard.recycleDeadline { due = min(due, t) }
         }
-        guard let due = earliest else { return -1 }
+        guard due < .infinity else { return -1 }
         let ms = (due - Monotonic.now()) * 1000
         if ms <= 0 { return 0 }
         return Int32(min(ms.rounded(.up), 60_000))
@@ -283,7 +281,7 @@ final class CurlLoop: @unchecked Sendable {
         _ = routero_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         newConnections.add(connects, ordering: .relaxed)
         if added { curl_multi_remove_handle(shard.multi, easy) }
-        shard.transferEnded(now: Monotonic.now())
+        shard.transferEnded()
         t.shard = nil
         if let origin = t.censusOrigin {
             shard.census.transferEnded(to: origin, freshUnopened: t.freshUnopened)

@@ -32,14 +32,18 @@ final class CurlShard {
     private(set) var transfers = 0
     /// When `transfers` last fell to 0 (monotonic seconds); nil while it has transfers or
     /// since it was recycled with none.
-    private(set) var emptySince: Double?
+    private var emptySince: Double?
     private let idleConnections: Int
+    private let idleSeconds: Double
 
-    /// - Parameter idleConnections: `CURLMOPT_MAXCONNECTS`, the connections its cache keeps.
-    init(index: Int, epoll: Epoll, idleConnections: Int) {
+    /// - Parameters:
+    ///   - idleConnections: `CURLMOPT_MAXCONNECTS`, the connections its cache keeps.
+    ///   - idleSeconds: how long it stays without transfers before the loop recycles it.
+    init(index: Int, epoll: Epoll, idleConnections: Int, idleSeconds: Double) {
         self.index = index
         self.epoll = epoll
         self.idleConnections = idleConnections
+        self.idleSeconds = idleSeconds
         multi = Self.makeMulti(idleConnections)
         CurlSocketEvents.install(on: self)
     }
@@ -55,10 +59,13 @@ final class CurlShard {
         emptySince = nil
     }
 
-    func transferEnded(now: Double) {
+    func transferEnded() {
         transfers -= 1
-        if transfers == 0 { emptySince = now }
+        if transfers == 0 { emptySince = Monotonic.now() }
     }
+
+    /// When the loop should recycle the shard (monotonic seconds); nil while it has transfers.
+    var recycleDeadline: Double? { emptySince.map { $0 + idleSeconds } }
 
     /// Closes every connection the shard caches (it has no transfer) and starts over with a
     /// new multi handle.

@@ -27,6 +27,18 @@ struct UpstreamClientTests {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(Self.server.port)\(path)" }
 
+    /// Starts `n` transfers of `/chunks/4` at once, then drains each and checks its answer.
+    func overlapFourPieces(_ n: Int, on client: UpstreamClient) {
+        let ts = (0..<n).map { _ in
+            client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/4"), headers: [], body: []))
+        }
+        for t in ts {
+            let (status, body, _) = drain(t)
+            #expect(status == 200)
+            #expect(String(decoding: body, as: UTF8.self) == "piece-0;piece-1;piece-2;piece-3;")
+        }
+    }
+
     @Test func postsABodyAndReadsTheAnswer() {
         let payload = Array("{\"hello\":\"wörld\"}".utf8) + [UInt8](repeating: 7, count: 100_000)
         let t = Self.client.start(UpstreamHTTPRequest(method: "POST", url: url("/echo"),
@@ -52,16 +64,7 @@ struct UpstreamClientTests {
     /// when the census says none can be idle (ConnectionCensus), so a census that forgot a
     /// finished transfer or a closed socket would open new ones here.
     @Test func overlappingTransfersReuseTheConnectionsOverlappingOnesLeftIdle() {
-        func overlap(_ n: Int) {
-            let ts = (0..<n).map { _ in
-                Self.client.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/4"), headers: [], body: []))
-            }
-            for t in ts {
-                let (status, body, _) = drain(t)
-                #expect(status == 200)
-                #expect(String(decoding: body, as: UTF8.self) == "piece-0;piece-1;piece-2;piece-3;")
-            }
-        }
+        func overlap(_ n: Int) { overlapFourPieces(n, on: Self.client) }
         overlap(4)  // leaves at least four idle connections
         let before = Self.client.stats.newConnections
         overlap(4)
@@ -75,16 +78,7 @@ struct UpstreamClientTests {
     /// shard that may hold one.
     @Test func transfersBeyondOneMultiHandleSpreadAndStillReuseTheirConnections() {
         let sharded = UpstreamClient(maxConnections: 64, shardCapacity: 2)
-        func overlap(_ n: Int) {
-            let ts = (0..<n).map { _ in
-                sharded.start(UpstreamHTTPRequest(method: "GET", url: url("/chunks/4"), headers: [], body: []))
-            }
-            for t in ts {
-                let (status, body, _) = drain(t)
-                #expect(status == 200)
-                #expect(String(decoding: body, as: UTF8.self) == "piece-0;piece-1;piece-2;piece-3;")
-            }
-        }
+        func overlap(_ n: Int) { overlapFourPieces(n, on: sharded) }
         overlap(5)
         #expect(sharded.stats.multiHandles == 3)
         #expect(sharded.stats.newConnections == 5)
